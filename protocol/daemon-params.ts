@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * Schemas of the daemon's request parameters. The daemon validates every request against
+ * them before it acts, so a buggy or hostile client gets a clear error, never a half-done
+ * operation; protocol/daemon.ts derives the parameter types from them.
+ */
+
+const cwd = z.string().min(1);
+const ref = z.string().min(1);
+
+export const Params = {
+  hello: z.object({ version: z.string(), protocol: z.number() }),
+  none: z.object({}).optional(),
+  project: z.object({ cwd }),
+  taskRef: z.object({ cwd, ref }),
+  prepareTask: z.object({ cwd, slug: z.string(), base_branch: z.string().min(1).optional(), agent: z.string().min(1).optional() }),
+  createTask: z.object({
+    cwd,
+    slug: z.string(),
+    base_branch: z.string().min(1).optional(),
+    agent: z.string().min(1).optional(),
+    description: z.string(),
+  }),
+  listTasks: z.object({ cwd: cwd.optional(), all: z.boolean().optional() }),
+  setStatus: z.object({ cwd, ref, status: z.string() }),
+};
+
+export type HelloParams = z.infer<typeof Params.hello>;
+export type ProjectParams = z.infer<typeof Params.project>;
+export type TaskRefParams = z.infer<typeof Params.taskRef>;
+export type PrepareTaskParams = z.infer<typeof Params.prepareTask>;
+export type CreateTaskParams = z.infer<typeof Params.createTask>;
+export type ListTasksParams = z.infer<typeof Params.listTasks>;
+export type SetStatusParams = z.infer<typeof Params.setStatus>;

@@ -1,0 +1,125 @@
+import { RequestType, ParameterStructures } from 'vscode-jsonrpc';
+import type {
+  CreateTaskParams,
+  HelloParams,
+  ListTasksParams,
+  PrepareTaskParams,
+  ProjectParams,
+  SetStatusParams,
+  TaskRefParams,
+} from './daemon-params.js';
+
+export type { CreateTaskParams, HelloParams, ListTasksParams, PrepareTaskParams, ProjectParams, SetStatusParams, TaskRefParams };
+
+/**
+ * The daemon's JSON-RPC 2.0 interface (see protocol/README.md): method names, parameter and
+ * result shapes. The daemon implements these; the CLI, MCP server and TUI call them. Field
+ * names are snake_case because they are also the stable `--json` output of the CLI.
+ */
+
+/** Bumped when a method changes incompatibly; a client that sees another version replaces the daemon. */
+export const DAEMON_PROTOCOL_VERSION = 1;
+
+export const TASK_STATUSES = ['draft', 'running', 'idle', 'completed', 'reviewed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Error codes of failed requests; equal to the exit status the CLI uses for them. */
+export const ErrorCodes = {
+  /** The operation failed (unknown task, git error, malformed file …). */
+  Failed: 1,
+  /** The request was malformed or used wrongly (bad slug, unknown status …). */
+  Usage: 2,
+} as const;
+
+/** One task as every interface shows it; `status --json` prints an array of these. */
+export interface TaskInfo {
+  id: number;
+  slug: string;
+  /** `id:slug`, the unambiguous reference. */
+  ref: string;
+  status: TaskStatus;
+  base_branch: string | null;
+  branch: string | null;
+  worktree: string | null;
+  /** The agent profile the task runs with: its own `agent` key, else the project default. */
+  agent: string;
+  created: string | null;
+  updated: string | null;
+  exit_code: number | null;
+  merged_commit: string | null;
+  /** The first line of the description. */
+  title: string;
+  /** The project's root (the main checkout). */
+  project: string;
+  /** The task file. */
+  path: string;
+  /** Whether an agent process runs for this task. */
+  alive: boolean;
+  /** How many clients are attached to its terminal. */
+  viewers: number;
+}
+
+/** A task with its description and the front-matter keys Orchestra does not know. */
+export interface TaskDetail extends TaskInfo {
+  description: string;
+  extra: Record<string, unknown>;
+}
+
+/** A task file that could not be read; listed next to the tasks that could. */
+export interface TaskProblem {
+  path: string;
+  reason: string;
+}
+
+export interface HelloResult {
+  version: string;
+  protocol: number;
+  pid: number;
+}
+
+export interface DaemonStatus {
+  pid: number;
+  version: string;
+  protocol: number;
+  started: string;
+  socket: string;
+  log: string;
+  projects: string[];
+}
+
+export interface InitResult {
+  root: string;
+  created: string[];
+  existing: string[];
+}
+
+export interface PreparedTask {
+  project: string;
+  slug: string;
+  base_branch: string;
+  agent: string;
+}
+
+export interface TaskList {
+  tasks: TaskInfo[];
+  problems: TaskProblem[];
+}
+
+function request<P, R>(method: string) {
+  return new RequestType<P, R, void>(method, ParameterStructures.byName);
+}
+
+export const Methods = {
+  hello: request<HelloParams, HelloResult>('daemon.hello'),
+  status: request<Record<string, never>, DaemonStatus>('daemon.status'),
+  shutdown: request<Record<string, never>, null>('daemon.shutdown'),
+  initProject: request<ProjectParams, InitResult>('project.init'),
+  prepareTask: request<PrepareTaskParams, PreparedTask>('task.prepare'),
+  createTask: request<CreateTaskParams, TaskDetail>('task.create'),
+  listTasks: request<ListTasksParams, TaskList>('task.list'),
+  getTask: request<TaskRefParams, TaskDetail>('task.get'),
+  completeTask: request<TaskRefParams, TaskDetail>('task.complete'),
+  reviewTask: request<TaskRefParams, TaskDetail>('task.review'),
+  setTaskStatus: request<SetStatusParams, TaskDetail>('task.set_status'),
+  removeTask: request<TaskRefParams, TaskInfo>('task.remove'),
+} as const;

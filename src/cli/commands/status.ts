@@ -1,0 +1,58 @@
+import { homedir } from 'node:os';
+import { Methods, TASK_STATUSES, type TaskInfo } from '../../../protocol/daemon.js';
+import { printJson, withDaemon } from '../context.js';
+import { age, paint, STATUS_STYLE, table } from '../output.js';
+
+export interface StatusOptions {
+  all?: boolean;
+  json?: boolean;
+}
+
+/** `orchestra status`: the project's tasks grouped by status, in the order a task moves through them. */
+export async function status(options: StatusOptions): Promise<void> {
+  const list = await withDaemon((c) => c.request(Methods.listTasks, { cwd: process.cwd(), all: options.all }));
+  for (const problem of list.problems) process.stderr.write(`orchestra: cannot read ${problem.path}: ${problem.reason}.\n`);
+  if (options.json) return printJson(list.tasks);
+  if (list.tasks.length === 0) {
+    console.log(options.all ? 'No tasks in any project yet.' : 'No tasks yet; create one with: orchestra new <slug> -m "what the agent should do"');
+    return;
+  }
+  const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const projects = [...new Set(list.tasks.map((t) => t.project))];
+  projects.forEach((project, index) => {
+    if (options.all) {
+      if (index > 0) console.log();
+      console.log(paint(tildify(project), 'bold'));
+    }
+    printGroups(list.tasks.filter((t) => t.project === project), width);
+  });
+}
+
+function printGroups(tasks: TaskInfo[], width: number | undefined): void {
+  const rows: string[][] = [];
+  const headings = new Map<number, string>();
+  for (const status of TASK_STATUSES) {
+    const group = tasks.filter((t) => t.status === status);
+    if (group.length === 0) continue;
+    headings.set(rows.length, `${paint(status, STATUS_STYLE[status])} ${paint(`(${group.length})`, 'dim')}`);
+    for (const task of group) {
+      rows.push([String(task.id), task.slug, task.agent, liveness(task), task.base_branch ?? '-', age(task.updated ?? task.created), task.title]);
+    }
+  }
+  const lines = table(rows, { indent: '  ', width });
+  lines.forEach((line, i) => {
+    const heading = headings.get(i);
+    if (heading) console.log(heading);
+    console.log(line);
+  });
+}
+
+function liveness(task: TaskInfo): string {
+  if (!task.alive) return '';
+  return task.viewers > 0 ? paint(`● ${task.viewers} viewer${task.viewers > 1 ? 's' : ''}`, 'green') : paint('●', 'green');
+}
+
+function tildify(path: string): string {
+  const home = homedir();
+  return path === home || path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+}

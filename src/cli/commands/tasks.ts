@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Methods, type TaskDetail } from '../../../protocol/daemon.js';
+import { OrchestraError, UsageError } from '../../core/errors.js';
+import type { DaemonClient } from '../../daemon/client.js';
+import { printJson, withDaemon } from '../context.js';
+import { openEditor } from '../editor.js';
+import { age, paint, STATUS_STYLE } from '../output.js';
+
+/** Task commands: each adapts its arguments to one daemon request and prints the result. */
+
+const cwd = () => process.cwd();
+
+export async function init(): Promise<void> {
+  const result = await withDaemon((c) => c.request(Methods.initProject, { cwd: cwd() }));
+  const names = (paths: string[]) => paths.map((p) => p.slice(result.root.length + 1)).join(', ');
+  if (result.created.length > 0) console.log(`Initialised ${result.root}: created ${names(result.created)}.`);
+  if (result.existing.length > 0) console.log(`Kept ${names(result.existing)}, which ${result.existing.length > 1 ? 'exist' : 'exists'} already.`);
+}
+
+export interface NewOptions {
+  message?: string;
+  base?: string;
+  agent?: string;
+  json?: boolean;
+}
+
+export async function newTask(slug: string, options: NewOptions): Promise<void> {
+  const params = { cwd: cwd(), slug, base_branch: options.base, agent: options.agent };
+  const task = await withDaemon(async (client) => {
+    if (options.message !== undefined) return client.request(Methods.createTask, { ...params, description: nonEmpty(options.message) });
+    if (!process.stdin.isTTY) return client.request(Methods.createTask, { ...params, description: nonEmpty(readFileSync(0, 'utf8')) });
+    // Check slug, base and agent before the person writes a description that cannot be used.
+    const prepared = await client.request(Methods.prepareTask, params);
+    const draft = describeInEditor(prepared.slug, prepared.base_branch, prepared.agent);
+    try {
+      const created = await client.request(Methods.createTask, { ...params, description: nonEmpty(draft.description) });
+      rmSync(draft.dir, { recursive: true, force: true });
+      return created;
+    } catch (error) {
+      if (draft.description.trim() === '') rmSync(draft.dir, { recursive: true, force: true });
+      else if (error instanceof OrchestraError) throw new OrchestraError(`${error.message.replace(/\.$/, '')}; your description is kept in ${draft.file}.`, error.exitCode);
+      throw error;
+    }
+  });
+  if (options.json) return printJson(task);
+  console.log(`Created ${paint(task.ref, 'bold')} (${task.status}, base ${task.base_branch}, agent ${task.agent}): ${task.path}`);
+}
+
+const TEMPLATE_NOTE = (slug: string, base: string, agent: string) =>
+  `<!--\nDescribe task '${slug}' for the agent (base branch ${base}, agent ${agent}) above this comment.\nSave and close the editor to create it; an empty description creates nothing.\nThis comment is removed.\n-->\n`;
+
+function nonEmpty(description: string): string {
+  if (description.trim() === '') {
+    throw new UsageError('The description is empty, so no task was created; say what the agent should do with -m TEXT, on stdin, or in the editor.');
+  }
+  return description;
+}
+
+/** Lets the person write the description in their editor; the file stays until the task exists, so no text is lost. */
+function describeInEditor(slug: string, base: string, agent: string): { description: string; file: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'orchestra-new-'));
+  const file = join(dir, `${slug}.md`);
+  const note = TEMPLATE_NOTE(slug, base, agent);
+  writeFileSync(file, `\n${note}`);
+  openEditor(file);
+  const description = readFileSync(file, 'utf8').replace(note, '').replace(/^\s*\n/, '');
+  return { description, file, dir };
+}
+
+export async function edit(ref: string): Promise<void> {
+  await withDaemon(async (client) => {
+    const task = await client.request(Methods.getTask, { cwd: cwd(), ref });
+    openEditor(task.path);
+    try {
+      await client.request(Methods.getTask, { cwd: cwd(), ref: task.ref });
+    } catch (error) {
+      throw new OrchestraError(`${(error as Error).message.replace(/\.$/, '')}; the file is kept as you saved it: run 'orchestra edit ${task.id}' to fix it.`);
+    }
+  });
+}
+
+export async function show(ref: string, options: { json?: boolean }): Promise<void> {
+  const task = await withDaemon((c) => c.request(Methods.getTask, { cwd: cwd(), ref }));
+  if (options.json) return printJson(task);
+  printTask(task);
+}
+
+function printTask(task: TaskDetail): void {
+  console.log(`${paint(task.ref, 'bold')}  ${paint(task.status, STATUS_STYLE[task.status])}`);
+  const fields: Array<[string, string | number | null]> = [
+    ['base', task.base_branch],
+    ['agent', task.agent],
+    ['branch', task.branch],
+    ['worktree', task.worktree],
+    ['exit code', task.exit_code],
+    ['merged', task.merged_commit],
+    ['created', task.created && `${task.created} (${age(task.created)})`],
+    ['updated', task.updated && `${task.updated} (${age(task.updated)})`],
+    ['file', task.path],
+    ...Object.entries(task.extra).map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  ];
+  const width = Math.max(...fields.map(([key]) => key.length));
+  for (const [key, value] of fields) if (value !== null && value !== '') console.log(`  ${paint(key.padEnd(width), 'dim')}  ${value}`);
+  console.log();
+  process.stdout.write(task.description.endsWith('\n') ? task.description : `${task.description}\n`);
+}
+
+export async function complete(ref: string): Promise<void> {
+  await changeStatus(ref, (c, p) => c.request(Methods.completeTask, p));
+}
+
+export async function review(ref: string): Promise<void> {
+  await changeStatus(ref, (c, p) => c.request(Methods.reviewTask, p));
+}
+
+export async function setStatus(ref: string, status: string): Promise<void> {
+  await changeStatus(ref, (c, p) => c.request(Methods.setTaskStatus, { ...p, status }));
+}
+
+type StatusRequest = (client: DaemonClient, params: { cwd: string; ref: string }) => Promise<TaskDetail>;
+
+async function changeStatus(ref: string, request: StatusRequest): Promise<void> {
+  const task = await withDaemon((c) => request(c, { cwd: cwd(), ref }));
+  console.log(`${paint(task.ref, 'bold')} is ${paint(task.status, STATUS_STYLE[task.status])}.`);
+}
+
+export async function remove(ref: string): Promise<void> {
+  const task = await withDaemon((c) => c.request(Methods.removeTask, { cwd: cwd(), ref }));
+  console.log(`Removed ${paint(task.ref, 'bold')} (deleted ${task.path}).`);
+}

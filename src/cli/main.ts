@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+import { cac, type CAC } from 'cac';
+import { closestMatches } from '../core/fuzzy.js';
+import { OrchestraError, UsageError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+
+/**
+ * The `orchestra` command. Each command's module is loaded only when that command runs,
+ * so start-up stays small: users type `orchestra status` all day.
+ */
+
+const tasks = () => import('./commands/tasks.js');
+
+function buildCli(): CAC {
+  const cli = cac('orchestra');
+
+  cli.command('init', 'Create .orchestra/ with a commented config.yaml and a setup.sh template').action(async () => (await tasks()).init());
+
+  cli
+    .command('new <slug>', 'Create a draft task; opens $VISUAL/$EDITOR unless -m is given or stdin is not a terminal')
+    .option('-m, --message <text>', 'The task description (the agent\'s first prompt)')
+    .option('--base <branch>', 'Branch the task starts from (default: the current branch)')
+    .option('--agent <name>', 'Agent profile for this task (default: config "agent")')
+    .option('--json', 'Print the created task as JSON')
+    .example('orchestra new fix-tests -m "Make npm test pass"')
+    .action(async (slug: string, options) => (await tasks()).newTask(String(slug), options));
+
+  cli.command('edit <task>', 'Open the task file in $VISUAL/$EDITOR').action(async (ref: string) => (await tasks()).edit(String(ref)));
+
+  cli
+    .command('show <task>', 'Show a task: its settings and description')
+    .option('--json', 'Print the task as JSON')
+    .action(async (ref: string, options) => (await tasks()).show(String(ref), options));
+
+  cli
+    .command('status', 'Overview of the tasks, grouped by status')
+    .option('--all', 'Every project the daemon knows, not only this one')
+    .option('--json', 'Print an array of tasks as JSON (the format is stable)')
+    .action(async (options) => (await import('./commands/status.js')).status(options));
+
+  cli.command('complete <task>', 'Mark a task completed').action(async (ref: string) => (await tasks()).complete(String(ref)));
+  cli.command('review <task>', 'Mark a finished task reviewed').action(async (ref: string) => (await tasks()).review(String(ref)));
+  cli
+    .command('set-status <task> <status>', 'Set a task\'s status: draft, running, idle, completed or reviewed')
+    .action(async (ref: string, status: string) => (await tasks()).setStatus(String(ref), String(status)));
+  cli.command('rm <task>', 'Delete a task\'s file (a task with a worktree is refused)').action(async (ref: string) => (await tasks()).remove(String(ref)));
+
+  cli
+    .command('daemon <action>', 'Manage the background daemon: run (foreground), start, stop, status')
+    .action(async (action: string) => (await import('./commands/daemon.js')).daemon(String(action)));
+
+  cli.help();
+  cli.version(VERSION);
+  return cli;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cli = buildCli();
+  try {
+    cli.parse(argv, { run: false });
+    if (cli.options.help || cli.options.version) return 0;
+    if (!cli.matchedCommand) {
+      const [name] = cli.args;
+      if (name === undefined) {
+        cli.outputHelp();
+        return 0;
+      }
+      const close = closestMatches(name, cli.commands.map((c) => c.name));
+      const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : '';
+      throw new UsageError(`'${name}' is not an orchestra command${hint}; 'orchestra --help' lists them.`);
+    }
+    restoreTextOptions(argv, cli);
+    await cli.runMatchedCommand();
+    return 0;
+  } catch (error) {
+    return report(error, cli.matchedCommand?.name);
+  }
+}
+
+/**
+ * cac's parser (mri) turns option values that look like numbers into numbers: `-m 007`
+ * arrives as 7 and `-m '  '` as 0. Every option value Orchestra takes is text, so such
+ * values are read again from argv as the user typed them.
+ */
+function restoreTextOptions(argv: string[], cli: CAC): void {
+  const command = cli.matchedCommand;
+  if (!command) return;
+  for (const option of command.options) {
+    if (typeof cli.options[option.name] !== 'number') continue;
+    const flags = option.names.map((name) => (name.length === 1 ? `-${name}` : `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+    for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+      const arg = argv[i]!;
+      const flag = flags.find((f) => arg === f || arg.startsWith(`${f}=`));
+      if (flag) cli.options[option.name] = arg === flag ? argv[i + 1] : arg.slice(flag.length + 1);
+    }
+  }
+}
+
+/** One sentence on stderr; a stack trace only with ORCHESTRA_DEBUG=1. Returns the exit status. */
+function report(error: unknown, command: string | undefined): number {
+  const debug = process.env.ORCHESTRA_DEBUG === '1';
+  if (error instanceof OrchestraError) {
+    process.stderr.write(`orchestra: ${error.message}\n`);
+    if (debug) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === 'CACError') {
+    const help = command ? `orchestra ${command} --help` : 'orchestra --help';
+    process.stderr.write(`orchestra: ${error.message.replace(/\.$/, '')}; see '${help}'.\n`);
+    return 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`orchestra: unexpected error: ${message}${debug ? '' : ' (ORCHESTRA_DEBUG=1 shows details)'}\n`);
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+process.exitCode = await main(process.argv);

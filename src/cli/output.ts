@@ -1,0 +1,83 @@
+import type { TaskStatus } from '../../protocol/daemon.js';
+
+/** Colour only on a terminal and never with NO_COLOR (https://no-color.org). */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+const CODES = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36 } as const;
+export type Style = keyof typeof CODES;
+
+export function paint(text: string, style: Style, enabled = useColor()): string {
+  return enabled ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text;
+}
+
+export const STATUS_STYLE: Record<TaskStatus, Style> = {
+  draft: 'dim',
+  running: 'green',
+  idle: 'yellow',
+  completed: 'cyan',
+  reviewed: 'blue',
+};
+
+/** "just now", "5m ago", "3h ago", "2d ago" — for a timestamp from a task file. */
+export function age(timestamp: string | null, now = Date.now()): string {
+  if (!timestamp) return '';
+  const then = Date.parse(timestamp);
+  if (Number.isNaN(then)) return timestamp;
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 60) return 'just now';
+  const units: Array<[number, string]> = [
+    [60 * 60 * 24, 'd'],
+    [60 * 60, 'h'],
+    [60, 'm'],
+  ];
+  for (const [size, unit] of units) if (seconds >= size) return `${Math.floor(seconds / size)}${unit} ago`;
+  return 'just now';
+}
+
+/**
+ * Lays out rows in columns padded to the widest cell. The last column is cut to the
+ * terminal's width when writing to a terminal, and left whole otherwise.
+ */
+export function table(rows: string[][], options: { indent?: string; width?: number | undefined } = {}): string[] {
+  const indent = options.indent ?? '';
+  // A column with nothing in it (say, no agent alive yet) takes no room.
+  const used = rows[0]?.map((_, i) => rows.some((row) => row[i] !== '')) ?? [];
+  rows = rows.map((row) => row.filter((_, i) => used[i]));
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  return rows.map((row) => {
+    let line = indent + row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!))).join('  ');
+    line = line.trimEnd();
+    return options.width ? truncate(line, options.width) : line;
+  });
+}
+
+function pad(cell: string, width: number): string {
+  return cell + ' '.repeat(width - visibleLength(cell));
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+function visibleLength(text: string): number {
+  return text.replace(ANSI, '').length;
+}
+
+function truncate(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const escape = line.slice(i).match(/^\x1b\[[0-9;]*m/);
+    if (escape) {
+      out += escape[0];
+      i += escape[0].length - 1;
+      continue;
+    }
+    if (visible === width - 1) return `${out}…${line.includes('\x1b[') ? '\x1b[0m' : ''}`;
+    out += line[i];
+    visible += 1;
+  }
+  return out;
+}

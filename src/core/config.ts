@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { OrchestraError } from './errors.js';
+import { yamlErrorReason } from './yaml-error.js';
+
+/**
+ * Configuration (DESIGN.md §3): the project's `.orchestra/config.yaml` over the user's
+ * `config.yaml` over built-in defaults. Every file is validated on its own so that an error
+ * names the file and the key; unknown keys are errors, because a misspelt key that is
+ * silently ignored is worse than a refusal.
+ */
+
+const text = z.string({ error: 'must be text' });
+const command = z.union([text, z.array(text, { error: 'must be a list of words' }).min(1, 'must not be empty')], {
+  error: 'must be a command: a list of words such as [aider, --yes], or one string',
+});
+
+const AgentProfileSchema = z.strictObject(
+  {
+    command: command.optional(),
+    resume: command.optional(),
+    env: z.record(z.string(), text, { error: 'must be a mapping of NAME: value' }).optional(),
+    idle_after: z.number({ error: 'must be a number of seconds' }).positive('must be more than 0').optional(),
+  },
+  { error: unknownKeys },
+);
+
+const ConfigFileSchema = z.strictObject(
+  {
+    agent: text.optional(),
+    detach_key: text.optional(),
+    worktree_dir: text.optional(),
+    branch_prefix: text.optional(),
+    setup: z
+      .strictObject(
+        {
+          script: text.optional(),
+          timeout: z.number({ error: 'must be a number of seconds' }).positive('must be more than 0').optional(),
+        },
+        { error: unknownKeys },
+      )
+      .optional(),
+    agents: z.record(z.string(), AgentProfileSchema, { error: 'must be a mapping of profile names to profiles' }).optional(),
+  },
+  { error: unknownKeys },
+);
+
+export type AgentProfileConfig = z.infer<typeof AgentProfileSchema>;
+type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+export interface Config {
+  agent: string;
+  detach_key: string;
+  worktree_dir: string | undefined;
+  branch_prefix: string;
+  setup: { script: string; timeout: number };
+  agents: Record<string, AgentProfileConfig>;
+}
+
+/** Agent profiles Orchestra ships; config may adjust them but need not define them. */
+export const BUILT_IN_AGENTS = ['opencode', 'claude'] as const;
+
+export const DEFAULT_CONFIG: Config = {
+  agent: 'opencode',
+  detach_key: 'ctrl-\\',
+  worktree_dir: undefined,
+  branch_prefix: 'orchestra/',
+  setup: { script: '.orchestra/setup.sh', timeout: 600 },
+  agents: {},
+};
+
+export function projectConfigPath(projectRoot: string): string {
+  return join(projectRoot, '.orchestra', 'config.yaml');
+}
+
+export function userConfigPath(configDir: string): string {
+  return join(configDir, 'config.yaml');
+}
+
+/** The effective configuration of a project. Throws an OrchestraError that names the file and key at fault. */
+export function loadConfig(projectRoot: string, configDir: string): Config {
+  const files = [userConfigPath(configDir), projectConfigPath(projectRoot)];
+  let config = DEFAULT_CONFIG;
+  for (const file of files) {
+    const layer = readConfigFile(file);
+    if (layer) config = mergeConfig(config, layer);
+  }
+  for (const [name, profile] of Object.entries(config.agents)) {
+    if (!(BUILT_IN_AGENTS as readonly string[]).includes(name) && profile.command === undefined) {
+      throw new OrchestraError(`Agent profile '${name}' has no command; add 'command: [program, args…]' under agents.${name} in ${files.join(' or ')}.`);
+    }
+  }
+  return config;
+}
+
+/** Names of every agent profile the config allows: built-ins plus the configured ones. */
+export function agentNames(config: Config): string[] {
+  return [...new Set([...BUILT_IN_AGENTS, ...Object.keys(config.agents)])];
+}
+
+function readConfigFile(file: string): ConfigFile | undefined {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new OrchestraError(`Cannot read ${file}: ${(error as Error).message}.`);
+  }
+  const doc = YAML.parseDocument(source);
+  if (doc.errors.length > 0) {
+    throw new OrchestraError(`${file} is not valid YAML at ${yamlErrorReason(doc.errors[0])}.`);
+  }
+  const data = doc.toJS() ?? {};
+  const result = ConfigFileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issue.path.join('.');
+    throw new OrchestraError(`${file}: ${key ? `${key} ${issue.message}` : issue.message}.`);
+  }
+  return result.data;
+}
+
+function mergeConfig(base: Config, layer: ConfigFile): Config {
+  const agents = { ...base.agents };
+  for (const [name, profile] of Object.entries(layer.agents ?? {})) {
+    agents[name] = { ...agents[name], ...profile, env: { ...agents[name]?.env, ...profile.env } };
+  }
+  return {
+    agent: layer.agent ?? base.agent,
+    detach_key: layer.detach_key ?? base.detach_key,
+    worktree_dir: layer.worktree_dir ?? base.worktree_dir,
+    branch_prefix: layer.branch_prefix ?? base.branch_prefix,
+    setup: { ...base.setup, ...layer.setup },
+    agents,
+  };
+}
+
+function unknownKeys(issue: { code?: string; keys?: string[]; input?: unknown }): string {
+  if (issue.code === 'unrecognized_keys' && issue.keys) {
+    const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+    return `has unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (see the README's configuration section)`;
+  }
+  return 'must be a mapping of key: value';
+}
+
+/** The commented config `orchestra init` writes. */
+export const CONFIG_TEMPLATE = `# Orchestra project configuration. Every key is optional: the values shown are the
+# defaults. User-wide settings live in ~/.config/orchestra/config.yaml; this file wins.
+
+# Agent profile for new tasks: opencode, claude, or a profile defined under "agents".
+# agent: opencode
+
+# Key that detaches "orchestra attach" from an agent's terminal; "none" turns it off.
+# detach_key: ctrl-\\
+
+# Where task worktrees go; placeholders {repo}, {id}, {slug}. By default they live under
+# ~/.local/share/orchestra/worktrees/, outside the repository.
+# worktree_dir: ~/src/wt/{repo}/{id}-{slug}
+
+# Prefix of task branches: task 3:fix-tests works on orchestra/3-fix-tests.
+# branch_prefix: orchestra/
+
+# Script run in every new worktree before its agent starts, and its time limit in seconds.
+# setup:
+#   script: .orchestra/setup.sh
+#   timeout: 600
+
+# Agent profiles. opencode and claude are built in; any terminal program can be added.
+# Placeholders: {prompt}, {prompt_file}, {task_id}, {slug}, {worktree}.
+# agents:
+#   aider:
+#     command: [aider, --message-file, "{prompt_file}"]
+#     resume: [aider, --restore-chat-history]
+#     env: { AIDER_AUTO_COMMITS: "false" }
+#     idle_after: 3   # seconds of unchanged screen that count as idle
+`;
+
+/** The setup script template `orchestra init` writes. */
+export const SETUP_TEMPLATE = `#!/usr/bin/env bash
+# Runs in every new task worktree before the agent starts ("orchestra start").
+# The working directory is the new worktree. Variables you can use:
+#   ORCHESTRA_TASK_ID  ORCHESTRA_TASK_SLUG  ORCHESTRA_TASK_FILE  ORCHESTRA_WORKTREE
+#   ORCHESTRA_BRANCH   ORCHESTRA_BASE_BRANCH  ORCHESTRA_PROJECT_ROOT  ORCHESTRA_AGENT
+# A non-zero exit stops the start; the output is kept in the task's log ("orchestra logs").
+set -euo pipefail
+
+# Examples:
+# npm ci
+# cp "$ORCHESTRA_PROJECT_ROOT/.env" .env
+`;

@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { OrchestraError } from './errors.js';
+
+/** Runs git in `cwd` and returns its standard output without the final newline. */
+export function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
+      if (error) {
+        const detail = stderr.toString().trim().split('\n')[0] || error.message;
+        reject(new GitError(args, detail, typeof error.code === 'number' ? error.code : null));
+      } else {
+        resolvePromise(stdout.toString().replace(/\n$/, ''));
+      }
+    });
+  });
+}
+
+export class GitError extends OrchestraError {
+  constructor(
+    readonly args: string[],
+    readonly detail: string,
+    readonly status: number | null,
+  ) {
+    super(`git ${args[0]} failed: ${detail}`);
+  }
+}
+
+/**
+ * The project a directory belongs to: the main checkout's root, also when `cwd` is inside a
+ * linked worktree (DESIGN.md §2), so Orchestra never acts on a stale copy of the task files.
+ */
+export async function findProjectRoot(cwd: string): Promise<string> {
+  try {
+    if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new OrchestraError(`The directory ${cwd} does not exist.`);
+  }
+  let output: string;
+  try {
+    output = await git(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir', '--is-bare-repository']);
+  } catch (error) {
+    if (error instanceof GitError && /not a git repository/i.test(error.detail)) {
+      throw new OrchestraError(`${cwd} is not inside a git repository; run orchestra inside one (or 'git init' first).`);
+    }
+    throw error;
+  }
+  const [commonDir, bare] = output.split('\n');
+  if (bare === 'true') throw new OrchestraError(`${cwd} is a bare git repository; Orchestra needs a checkout with a working tree.`);
+  let root: string;
+  if (basename(commonDir!) === '.git') {
+    root = dirname(commonDir!);
+  } else {
+    // A submodule or a repository with a separate git dir: its work tree is in core.worktree.
+    const worktree = await git(cwd, ['--git-dir', commonDir!, 'config', '--get', 'core.worktree']).catch(() => '');
+    root = worktree ? resolve(commonDir!, worktree) : await git(cwd, ['rev-parse', '--show-toplevel']);
+  }
+  return realpathSync(root);
+}
+
+/** The checked-out branch, or null when HEAD is detached. Works in a repository without commits. */
+export async function currentBranch(cwd: string): Promise<string | null> {
+  try {
+    return await git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  } catch {
+    return null;
+  }
+}
+
+export async function localBranches(cwd: string): Promise<string[]> {
+  const output = await git(cwd, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/']);
+  return output ? output.split('\n') : [];
+}
+
+// Keep a user's GIT_DIR or GIT_WORK_TREE (set for a hook, say) from redirecting Orchestra's own git calls.
+function gitEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.GIT_DIR;
+  delete env.GIT_WORK_TREE;
+  delete env.GIT_INDEX_FILE;
+  return env;
+}

@@ -1,0 +1,236 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  TASK_STATUSES,
+  type CreateTaskParams,
+  type InitResult,
+  type ListTasksParams,
+  type PreparedTask,
+  type PrepareTaskParams,
+  type TaskDetail,
+  type TaskInfo,
+  type TaskList,
+  type TaskStatus,
+} from '../../protocol/daemon.js';
+import { agentNames, CONFIG_TEMPLATE, loadConfig, projectConfigPath, SETUP_TEMPLATE, type Config } from './config.js';
+import { OrchestraError, UsageError } from './errors.js';
+import { closestMatches } from './fuzzy.js';
+import { currentBranch, findProjectRoot, git, localBranches } from './git.js';
+import type { UserDirs } from './paths.js';
+import { ProjectRegistry } from './registry.js';
+import { assertValidSlug } from './slug.js';
+import { refOf, TaskStore, type TaskChanges, type TaskRecord } from './task-store.js';
+
+/** A project the core is working on: its root, task store and (fresh) configuration. */
+interface Project {
+  root: string;
+  store: TaskStore;
+  config: Config;
+}
+
+/**
+ * The one core every interface calls (DESIGN.md §1): each public method is one operation
+ * of the CLI, the JSON-RPC interface, the MCP server and the TUI. Interfaces adapt
+ * arguments and output; rules live here.
+ */
+export class Orchestra {
+  readonly registry: ProjectRegistry;
+  private readonly stores = new Map<string, TaskStore>();
+
+  constructor(readonly dirs: UserDirs) {
+    this.registry = new ProjectRegistry(dirs.state);
+  }
+
+  /** Writes `.orchestra/` with a commented config and a setup script template, keeping files that exist. */
+  async initProject(cwd: string): Promise<InitResult> {
+    const root = await findProjectRoot(cwd);
+    const files: Array<[string, string, number]> = [
+      [projectConfigPath(root), CONFIG_TEMPLATE, 0o644],
+      [join(root, '.orchestra', 'setup.sh'), SETUP_TEMPLATE, 0o755],
+    ];
+    await mkdir(join(root, '.orchestra', 'tasks'), { recursive: true });
+    const result: InitResult = { root, created: [], existing: [] };
+    for (const [path, text, mode] of files) {
+      try {
+        await writeFile(path, text, { flag: 'wx', mode });
+        await chmod(path, mode); // The umask may have taken the execute bit away.
+        result.created.push(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        result.existing.push(path);
+      }
+    }
+    await this.registry.add(root);
+    return result;
+  }
+
+  /** Checks a new task's slug, base branch and agent before anything is written (and before an editor opens). */
+  async prepareTask(params: PrepareTaskParams): Promise<PreparedTask> {
+    return this.prepare(await this.project(params.cwd), params);
+  }
+
+  async createTask(params: CreateTaskParams): Promise<TaskDetail> {
+    const project = await this.project(params.cwd);
+    const prepared = await this.prepare(project, params);
+    const now = new Date().toISOString();
+    const front = {
+      base_branch: prepared.base_branch,
+      status: 'draft',
+      ...(params.agent !== undefined ? { agent: params.agent } : {}),
+      created: now,
+      updated: now,
+    };
+    const record = await project.store.create(prepared.slug, front, params.description);
+    return detail(record, project);
+  }
+
+  private async prepare(project: Project, params: PrepareTaskParams): Promise<PreparedTask> {
+    assertValidSlug(params.slug);
+    const { tasks } = await project.store.list();
+    const existing = tasks.find((t) => t.slug === params.slug);
+    if (existing) throw new OrchestraError(`A task named '${params.slug}' exists already (${refOf(existing)}); pick another slug or use that task.`);
+    const base = params.base_branch ?? (await currentBranch(params.cwd));
+    if (base === null) throw new UsageError(`HEAD is detached in ${params.cwd}, so there is no current branch to start from; pass --base BRANCH.`);
+    if (params.base_branch !== undefined) await assertBranchExists(project.root, params.base_branch);
+    const agent = params.agent ?? project.config.agent;
+    assertKnownAgent(agent, project.config);
+    return { project: project.root, slug: params.slug, base_branch: base, agent };
+  }
+
+  async listTasks(params: ListTasksParams): Promise<TaskList> {
+    const roots = params.all ? this.registry.list().filter((root) => existsSync(root)) : [await this.projectRoot(params.cwd)];
+    const result: TaskList = { tasks: [], problems: [] };
+    for (const root of roots) {
+      const project = this.projectAt(root);
+      const { tasks, problems } = await project.store.list();
+      result.tasks.push(...tasks.map((t) => info(t, project)));
+      result.problems.push(...problems);
+    }
+    return result;
+  }
+
+  async getTask(cwd: string, ref: string): Promise<TaskDetail> {
+    const project = await this.project(cwd);
+    return detail(await project.store.resolve(ref), project);
+  }
+
+  completeTask(cwd: string, ref: string): Promise<TaskDetail> {
+    return this.changeStatus(cwd, ref, 'completed');
+  }
+
+  /** Marks a finished task reviewed; only a person does this. */
+  reviewTask(cwd: string, ref: string): Promise<TaskDetail> {
+    return this.changeStatus(cwd, ref, 'reviewed', (task) => {
+      if (task.status === 'draft' || task.status === 'running') {
+        throw new OrchestraError(
+          `Task ${refOf(task)} is ${task.status}, so there is nothing finished to review; 'orchestra complete ${task.id}' first, or 'orchestra set-status ${task.id} reviewed' to force it.`,
+        );
+      }
+    });
+  }
+
+  setTaskStatus(cwd: string, ref: string, status: string): Promise<TaskDetail> {
+    if (!(TASK_STATUSES as readonly string[]).includes(status)) {
+      const close = closestMatches(status, TASK_STATUSES);
+      const hint = close.length > 0 ? ` Did you mean ${close.join(' or ')}?` : '';
+      throw new UsageError(`'${status}' is not a status; use one of ${TASK_STATUSES.join(', ')}.${hint}`);
+    }
+    return this.changeStatus(cwd, ref, status as TaskStatus);
+  }
+
+  /** Deletes a task's file. A task that has a worktree keeps it: removing work is never a side effect. */
+  async removeTask(cwd: string, ref: string): Promise<TaskInfo> {
+    const project = await this.project(cwd);
+    const task = await project.store.resolve(ref);
+    if (task.worktree && existsSync(task.worktree)) {
+      throw new OrchestraError(
+        `Task ${refOf(task)} has a worktree at ${task.worktree}; remove it first ('git worktree remove ${task.worktree}') so no work is lost silently.`,
+      );
+    }
+    await project.store.remove(task);
+    return info(task, project);
+  }
+
+  private async changeStatus(cwd: string, ref: string, status: TaskStatus, check?: (task: TaskRecord) => void): Promise<TaskDetail> {
+    const project = await this.project(cwd);
+    const task = await project.store.resolve(ref);
+    check?.(task);
+    if (task.status === status) return detail(task, project);
+    const changes: TaskChanges = { status };
+    return detail(await project.store.update(task, changes), project);
+  }
+
+  private async projectRoot(cwd: string | undefined): Promise<string> {
+    if (!cwd) throw new UsageError('The request names no directory (cwd) to find the project in.');
+    const root = await findProjectRoot(cwd);
+    await this.registry.add(root);
+    return root;
+  }
+
+  private async project(cwd: string): Promise<Project> {
+    return this.projectAt(await this.projectRoot(cwd));
+  }
+
+  private projectAt(root: string): Project {
+    let store = this.stores.get(root);
+    if (!store) {
+      store = new TaskStore(root);
+      this.stores.set(root, store);
+    }
+    return { root, store, config: loadConfig(root, this.dirs.config) };
+  }
+}
+
+function info(task: TaskRecord, project: Project): TaskInfo {
+  return {
+    id: task.id,
+    slug: task.slug,
+    ref: refOf(task),
+    status: task.status,
+    base_branch: task.base_branch,
+    branch: task.branch,
+    worktree: task.worktree,
+    agent: task.agent ?? project.config.agent,
+    created: task.created,
+    updated: task.updated,
+    exit_code: task.exit_code,
+    merged_commit: task.merged_commit,
+    title: titleOf(task.description),
+    project: project.root,
+    path: task.path,
+    alive: false,
+    viewers: 0,
+  };
+}
+
+function detail(task: TaskRecord, project: Project): TaskDetail {
+  return { ...info(task, project), description: task.description, extra: task.extra };
+}
+
+/** The first line of text in a description, without markdown heading marks. */
+function titleOf(description: string): string {
+  const line = description.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.replace(/^#+\s*/, '').trim();
+}
+
+async function assertBranchExists(root: string, branch: string): Promise<void> {
+  const branches = await localBranches(root);
+  if (branches.includes(branch)) return;
+  // A repository without commits has its current branch only as a name in HEAD.
+  if (branches.length === 0 && (await currentBranch(root)) === branch) return;
+  const close = closestMatches(branch, branches);
+  const hint = close.length > 0 ? ` Did you mean ${close.join(' or ')}?` : branches.length > 0 ? ` Branches: ${branches.slice(0, 8).join(', ')}.` : '';
+  const remote = await git(root, ['for-each-ref', '--format=%(refname:short)', `refs/remotes/*/${branch}`]).catch(() => '');
+  const fetchHint = remote ? ` It exists as ${remote.split('\n')[0]}; create it with 'git branch ${branch} ${remote.split('\n')[0]}'.` : '';
+  throw new UsageError(`There is no branch '${branch}' in ${root}.${fetchHint || hint}`);
+}
+
+function assertKnownAgent(agent: string, config: Config): void {
+  const names = agentNames(config);
+  if (names.includes(agent)) return;
+  const close = closestMatches(agent, names);
+  const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : '';
+  throw new UsageError(`There is no agent profile '${agent}'${hint}; known profiles are ${names.join(', ')}, and others can be added under 'agents' in .orchestra/config.yaml.`);
+}
+

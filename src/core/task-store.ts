@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, join } from 'node:path';
+import { TASK_STATUSES, type TaskProblem, type TaskStatus } from '../../protocol/daemon.js';
+import { OrchestraError, UsageError } from './errors.js';
+import { closestMatches } from './fuzzy.js';
+import { parseTaskFile, renderTaskFile, TaskFileError, updateFrontMatter, type FrontValue } from './task-file.js';
+
+/**
+ * The task files of one project: `.orchestra/tasks/<id>:<slug>.md` (DESIGN.md §2).
+ * Reads are cached by file identity (inode, size, mtime) so `status` stays cheap with
+ * many tasks; writes are atomic (temporary file, then link or rename) and serialized, so
+ * two creators never get one id and two updates never lose each other's change.
+ */
+
+export interface TaskRecord {
+  id: number;
+  slug: string;
+  path: string;
+  status: TaskStatus;
+  base_branch: string | null;
+  agent: string | null;
+  branch: string | null;
+  worktree: string | null;
+  created: string | null;
+  updated: string | null;
+  exit_code: number | null;
+  merged_commit: string | null;
+  /** Front-matter keys Orchestra does not know, kept as they are. */
+  extra: Record<string, unknown>;
+  description: string;
+}
+
+/** The front-matter keys Orchestra writes; values of `undefined` remove the key. */
+export type TaskChanges = Partial<Record<Exclude<keyof TaskRecord, 'id' | 'slug' | 'path' | 'extra' | 'description'>, FrontValue | undefined>>;
+
+const FILE_NAME = /^(\d+):([a-z0-9][a-z0-9-]*)\.md$/;
+const STRING_KEYS = ['base_branch', 'agent', 'branch', 'worktree', 'created', 'updated', 'merged_commit'] as const;
+const KNOWN_KEYS = new Set<string>(['status', 'exit_code', ...STRING_KEYS]);
+
+type CacheEntry = { stamp: string; result: TaskRecord | TaskProblem };
+
+export class TaskStore {
+  readonly dir: string;
+  private readonly cache = new Map<string, CacheEntry>();
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly projectRoot: string) {
+    this.dir = join(projectRoot, '.orchestra', 'tasks');
+  }
+
+  /** Every task, sorted by id, and every file that could not be read. A bad file never hides the others. */
+  async list(): Promise<{ tasks: TaskRecord[]; problems: TaskProblem[] }> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { tasks: [], problems: [] };
+      throw error;
+    }
+    const results = await Promise.all(
+      names.filter((name) => name.endsWith('.md') && !name.startsWith('.')).map((name) => this.read(join(this.dir, name))),
+    );
+    const tasks: TaskRecord[] = [];
+    const problems: TaskProblem[] = [];
+    for (const result of results) {
+      if (result === undefined) continue;
+      if ('reason' in result) problems.push(result);
+      else tasks.push(result);
+    }
+    const seen = new Set(results.filter((r) => r !== undefined).map((r) => r.path));
+    for (const path of this.cache.keys()) if (!seen.has(path)) this.cache.delete(path);
+    tasks.sort((a, b) => a.id - b.id || a.slug.localeCompare(b.slug));
+    problems.sort((a, b) => a.path.localeCompare(b.path));
+    return { tasks, problems };
+  }
+
+  /** The task `ref` names: `42`, `fix-tests` or `42:fix-tests`. Unknown and ambiguous references say what exists. */
+  async resolve(ref: string): Promise<TaskRecord> {
+    const { tasks, problems } = await this.list();
+    const trimmed = ref.trim();
+    const byRef = /^(\d+)(?::(.+))?$/.exec(trimmed);
+    let matches: TaskRecord[];
+    if (byRef) {
+      const id = Number(byRef[1]);
+      matches = tasks.filter((t) => t.id === id && (byRef[2] === undefined || t.slug === byRef[2]));
+      if (matches.length === 0 && byRef[2] !== undefined) {
+        const sameId = tasks.filter((t) => t.id === id).map(refOf);
+        if (sameId.length > 0) throw new OrchestraError(`There is no task ${trimmed}; task ${id} is ${sameId.join(' and ')}.`);
+      }
+    } else {
+      matches = tasks.filter((t) => t.slug === trimmed);
+    }
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new UsageError(`'${trimmed}' is ambiguous: it names ${matches.map(refOf).join(', ')}; use the full id:slug.`);
+    }
+    const broken = problems.find((p) => nameMatchesRef(basename(p.path), trimmed));
+    if (broken) throw new OrchestraError(`Task ${trimmed} cannot be read: ${broken.path}: ${broken.reason}.`);
+    throw new OrchestraError(unknownTaskMessage(trimmed, tasks, this.projectRoot));
+  }
+
+  /** Creates a task with the next free id. The id is claimed by linking a complete file into place, never by overwriting. */
+  create(slug: string, front: Record<string, FrontValue>, description: string): Promise<TaskRecord> {
+    return this.serialize(async () => {
+      await fs.mkdir(this.dir, { recursive: true });
+      const { tasks } = await this.list();
+      const existing = tasks.find((t) => t.slug === slug);
+      if (existing) throw new OrchestraError(`A task named '${slug}' exists already (${refOf(existing)}); pick another slug or use that task.`);
+      const names = await fs.readdir(this.dir);
+      let id = 1 + Math.max(0, ...names.map((n) => Number(/^(\d+):/.exec(n)?.[1] ?? 0)));
+      const text = renderTaskFile(front, description);
+      for (;;) {
+        const path = join(this.dir, `${id}:${slug}.md`);
+        if (await this.writeExclusive(path, text)) return this.readFresh(path);
+        id += 1; // Someone else (a person, another tool) took this id between our scan and our link.
+      }
+    });
+  }
+
+  /** Applies `changes` to the task's front matter, re-reading the file so that no concurrent edit is lost. */
+  update(task: TaskRecord, changes: TaskChanges): Promise<TaskRecord> {
+    return this.serialize(async () => {
+      const text = await readTaskText(task);
+      const updated = updateFrontMatter(text, { ...changes, updated: new Date().toISOString() });
+      await writeAtomic(task.path, updated);
+      return this.readFresh(task.path);
+    });
+  }
+
+  remove(task: TaskRecord): Promise<void> {
+    return this.serialize(async () => {
+      await fs.rm(task.path, { force: true });
+      this.cache.delete(task.path);
+    });
+  }
+
+  private serialize<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(operation, operation);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  private async writeExclusive(path: string, text: string): Promise<boolean> {
+    const temporary = temporaryPath(path);
+    await fs.writeFile(temporary, text, { flag: 'wx' });
+    try {
+      await fs.link(temporary, path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await fs.rm(temporary, { force: true });
+    }
+  }
+
+  private async readFresh(path: string): Promise<TaskRecord> {
+    this.cache.delete(path);
+    const result = await this.read(path);
+    if (result === undefined) throw new OrchestraError(`${path} disappeared while Orchestra was writing it.`);
+    if ('reason' in result) throw new OrchestraError(`${path}: ${result.reason}.`);
+    return result;
+  }
+
+  private async read(path: string): Promise<TaskRecord | TaskProblem | undefined> {
+    let stats;
+    try {
+      stats = await fs.stat(path);
+    } catch {
+      return undefined; // Removed since the directory was listed.
+    }
+    if (!stats.isFile()) return undefined;
+    const stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+    const cached = this.cache.get(path);
+    if (cached?.stamp === stamp) return cached.result;
+    let result: TaskRecord | TaskProblem;
+    try {
+      result = parseRecord(path, await fs.readFile(path, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      result = { path, reason: error instanceof TaskFileError ? error.message : String((error as Error).message) };
+    }
+    this.cache.set(path, { stamp, result });
+    return result;
+  }
+}
+
+export function refOf(task: { id: number; slug: string }): string {
+  return `${task.id}:${task.slug}`;
+}
+
+function parseRecord(path: string, text: string): TaskRecord {
+  const name = FILE_NAME.exec(basename(path));
+  if (!name) throw new TaskFileError('the file name is not <id>:<slug>.md (for example 3:fix-tests.md)');
+  const { data, body } = parseTaskFile(text);
+  const status = data.status ?? 'draft';
+  if (typeof status !== 'string' || !(TASK_STATUSES as readonly string[]).includes(status)) {
+    throw new TaskFileError(`status '${String(status)}' is not one of ${TASK_STATUSES.join(', ')}`);
+  }
+  const strings = Object.fromEntries(STRING_KEYS.map((key) => [key, textValue(data, key)])) as Record<(typeof STRING_KEYS)[number], string | null>;
+  const exitCode = data.exit_code ?? null;
+  if (exitCode !== null && !Number.isInteger(exitCode)) throw new TaskFileError(`exit_code '${String(exitCode)}' is not a whole number`);
+  const extra = Object.fromEntries(Object.entries(data).filter(([key]) => !KNOWN_KEYS.has(key)));
+  return {
+    id: Number(name[1]),
+    slug: name[2]!,
+    path,
+    status: status as TaskStatus,
+    ...strings,
+    exit_code: exitCode as number | null,
+    extra,
+    // The blank line after the front matter separates, it does not describe.
+    description: body.replace(/^(\r?\n)+/, ''),
+  };
+}
+
+function textValue(data: Record<string, unknown>, key: string): string | null {
+  const value = data[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new TaskFileError(`${key} must be a single value, not a list or a mapping`);
+}
+
+async function readTaskText(task: TaskRecord): Promise<string> {
+  try {
+    return await fs.readFile(task.path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new OrchestraError(`Task ${refOf(task)} was removed (${task.path} is gone).`);
+    throw error;
+  }
+}
+
+/** Writes a whole file or nothing: readers see the old text or the new one, never half. */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  const temporary = temporaryPath(path);
+  try {
+    await fs.writeFile(temporary, text, { flag: 'wx' });
+    await fs.rename(temporary, path);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+function temporaryPath(path: string): string {
+  // A leading dot keeps the half-written file out of every listing.
+  return join(path, '..', `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function nameMatchesRef(fileName: string, ref: string): boolean {
+  const match = /^(\d+):(.*)\.md$/.exec(fileName);
+  if (!match) return false;
+  return ref === match[1] || ref === match[2] || ref === `${match[1]}:${match[2]}`;
+}
+
+function unknownTaskMessage(ref: string, tasks: TaskRecord[], projectRoot: string): string {
+  if (tasks.length === 0) return `There is no task '${ref}': the project ${projectRoot} has no tasks yet; create one with 'orchestra new <slug>'.`;
+  const candidates = closestMatches(ref, tasks.map(refOf), (r) => r.slice(r.indexOf(':') + 1));
+  if (candidates.length > 0) return `There is no task '${ref}'; did you mean ${candidates.join(' or ')}?`;
+  return `There is no task '${ref}' in ${projectRoot}; 'orchestra status' lists the tasks.`;
+}

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ResponseError, type RequestType } from 'vscode-jsonrpc';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { DAEMON_PROTOCOL_VERSION, ErrorCodes, Methods, type HelloResult } from '../../protocol/daemon.js';
+import { OrchestraError } from '../core/errors.js';
+import { daemonSocketPath, userDirs } from '../core/paths.js';
+import { VERSION } from '../core/version.js';
+
+/**
+ * A client's connection to the daemon. `connectDaemon` finds the running daemon, starts one
+ * when none runs (as docker and watchman clients do), and replaces a daemon of another
+ * version, so the user never manages the daemon by hand.
+ */
+export class DaemonClient {
+  constructor(
+    private readonly connection: MessageConnection,
+    private readonly socket: Socket,
+    readonly daemon: HelloResult,
+  ) {}
+
+  /** Sends one request; an error reply becomes an OrchestraError with the daemon's sentence and exit code. */
+  async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+    try {
+      return await this.connection.sendRequest<R>(type.method, type.parameterStructures, params);
+    } catch (error) {
+      if (error instanceof ResponseError && (error.code === ErrorCodes.Failed || error.code === ErrorCodes.Usage)) {
+        throw new OrchestraError(error.message, error.code);
+      }
+      // Anything else (the connection closed, an unhandled method) is about the daemon, not the request.
+      const log = join(userDirs().state, 'daemon.log');
+      throw new OrchestraError(`The daemon did not answer ${type.method} (${(error as Error).message}); run the command again, and see ${log} if it keeps failing.`);
+    }
+  }
+
+  close(): void {
+    this.connection.dispose();
+    this.socket.destroy();
+  }
+}
+
+export interface ConnectOptions {
+  /** Start a daemon when none runs (default true). With false, resolves to undefined instead. */
+  start?: boolean;
+  /** Where notices such as "replaced the daemon" go; default stderr. */
+  notice?: (message: string) => void;
+}
+
+export async function connectDaemon(options: ConnectOptions & { start: false }): Promise<DaemonClient | undefined>;
+export async function connectDaemon(options?: ConnectOptions): Promise<DaemonClient>;
+export async function connectDaemon(options: ConnectOptions = {}): Promise<DaemonClient | undefined> {
+  const socketPath = daemonSocketPath();
+  const notice = options.notice ?? ((message: string) => process.stderr.write(`orchestra: ${message}\n`));
+  let client = await tryConnect(socketPath);
+  if (!client) {
+    if (options.start === false) return undefined;
+    client = await startDaemon(socketPath);
+  }
+  if (client.daemon.version !== VERSION || client.daemon.protocol !== DAEMON_PROTOCOL_VERSION) {
+    const old = client.daemon;
+    // The old daemon removes its socket before it replies, so the new one can start at once.
+    await client.request(Methods.shutdown, {});
+    client.close();
+    client = await startDaemon(socketPath);
+    notice(`replaced the running daemon (version ${old.version}, pid ${old.pid}) with version ${VERSION} (pid ${client.daemon.pid}).`);
+  }
+  return client;
+}
+
+/** Connects and shakes hands; undefined when nothing listens on the socket. */
+async function tryConnect(socketPath: string): Promise<DaemonClient | undefined> {
+  const socket = await new Promise<Socket | undefined>((resolve, reject) => {
+    const s = connect(socketPath);
+    s.once('connect', () => resolve(s));
+    s.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') resolve(undefined);
+      else reject(new OrchestraError(`Cannot reach the daemon at ${socketPath}: ${error.message}.`));
+    });
+  });
+  if (!socket) return undefined;
+  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  // A daemon that goes away must fail the requests still waiting for it, not leave them hanging.
+  socket.once('close', () => connection.dispose());
+  connection.listen();
+  let hello: HelloResult;
+  try {
+    hello = await connection.sendRequest(Methods.hello, { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION });
+  } catch {
+    // Accepted but did not answer: a daemon on its way down. Treat as absent.
+    connection.dispose();
+    socket.destroy();
+    return undefined;
+  }
+  return new DaemonClient(connection, socket, hello);
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+/** Starts `orchestra daemon run` detached from this process and waits until it answers. */
+async function startDaemon(socketPath: string): Promise<DaemonClient> {
+  const stateDir = userDirs().state;
+  mkdirSync(stateDir, { recursive: true });
+  const logPath = join(stateDir, 'daemon.log');
+  const logFd = openSync(logPath, 'a');
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const child = spawn(process.execPath, [cli, 'daemon', 'run'], { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
+  closeSync(logFd);
+  child.unref();
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const client = await tryConnect(socketPath);
+    if (client) return client;
+    // A daemon that exited may have lost a start race to another one, which the next connect finds.
+    if (exited && (await tryConnect(socketPath)) === undefined) break;
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new OrchestraError(`The daemon did not start; its log ${logPath} says: ${lastLine(logPath)}`);
+}
+
+function lastLine(path: string): string {
+  try {
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    return lines[lines.length - 1] || '(nothing)';
+  } catch {
+    return '(nothing)';
+  }
+}

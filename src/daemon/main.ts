@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DAEMON_PROTOCOL_VERSION, Methods } from '../../protocol/daemon.js';
+import { Params } from '../../protocol/daemon-params.js';
+import { Orchestra } from '../core/orchestra.js';
+import { assertSocketPathLength, daemonSocketPath, ensurePrivateDir, userDirs } from '../core/paths.js';
+import { VERSION } from '../core/version.js';
+import { Logger } from './log.js';
+import { RpcServer } from './rpc-server.js';
+
+/**
+ * `orchestra daemon run`: the one daemon of this user. It serves every project over
+ * JSON-RPC and holds no terminal, so stopping or replacing it never touches an agent.
+ * Resolves when the daemon has shut down.
+ */
+export async function runDaemon(): Promise<void> {
+  const dirs = userDirs();
+  const socketPath = daemonSocketPath();
+  assertSocketPathLength(socketPath);
+  if (dirname(socketPath) === dirs.runtime) ensurePrivateDir(dirs.runtime);
+  else mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+  const log = new Logger(join(dirs.state, 'daemon.log'));
+  const core = new Orchestra(dirs);
+  const server = new RpcServer(socketPath, log);
+  const started = new Date().toISOString();
+
+  let stopping = false;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const stop = async (reason: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`stopping (${reason})`);
+    await server.close();
+    markStopped();
+  };
+
+  server.on(Methods.hello, Params.hello, () => ({ version: VERSION, protocol: DAEMON_PROTOCOL_VERSION, pid: process.pid }));
+  server.on(Methods.status, Params.none, () => ({
+    pid: process.pid,
+    version: VERSION,
+    protocol: DAEMON_PROTOCOL_VERSION,
+    started,
+    socket: socketPath,
+    log: log.path,
+    projects: core.registry.list(),
+  }));
+  server.on(Methods.shutdown, Params.none, () => {
+    // The asking client hangs up once it has this reply; close() waits for that.
+    void stop('asked by a client');
+    return null;
+  });
+  server.on(Methods.initProject, Params.project, (p) => core.initProject(p.cwd));
+  server.on(Methods.prepareTask, Params.prepareTask, (p) => core.prepareTask(p));
+  server.on(Methods.createTask, Params.createTask, (p) => core.createTask(p));
+  server.on(Methods.listTasks, Params.listTasks, (p) => core.listTasks(p));
+  server.on(Methods.getTask, Params.taskRef, (p) => core.getTask(p.cwd, p.ref));
+  server.on(Methods.completeTask, Params.taskRef, (p) => core.completeTask(p.cwd, p.ref));
+  server.on(Methods.reviewTask, Params.taskRef, (p) => core.reviewTask(p.cwd, p.ref));
+  server.on(Methods.setTaskStatus, Params.setStatus, (p) => core.setTaskStatus(p.cwd, p.ref, p.status));
+  server.on(Methods.removeTask, Params.taskRef, (p) => core.removeTask(p.cwd, p.ref));
+
+  await server.listen();
+  log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${socketPath}`);
+  // The daemon outlives the terminal that started it.
+  process.on('SIGHUP', () => {});
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(signal));
+  await stopped;
+  log.info('stopped');
+}

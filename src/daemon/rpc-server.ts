@@ -1,0 +1,109 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { ResponseError, type RequestType } from 'vscode-jsonrpc';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { z } from 'zod';
+import { ErrorCodes } from '../../protocol/daemon.js';
+import { errorMessage, OrchestraError } from '../core/errors.js';
+import { listenExclusive } from './exclusive-listen.js';
+import type { Logger } from './log.js';
+
+/** A request handler: validated parameters in, result out. Thrown OrchestraErrors become error replies. */
+export type Handler<P, R> = (params: P) => Promise<R> | R;
+
+interface Route {
+  type: RequestType<unknown, unknown, void>;
+  schema: z.ZodType;
+  handler: Handler<unknown, unknown>;
+}
+
+/**
+ * JSON-RPC 2.0 over a unix socket (vscode-jsonrpc framing). One connection per client;
+ * a client that sends garbage loses its own connection and nothing else.
+ */
+export class RpcServer {
+  private readonly server: Server;
+  private readonly routes: Route[] = [];
+  private readonly connections = new Set<{ socket: Socket; connection: MessageConnection }>();
+
+  constructor(
+    readonly socketPath: string,
+    private readonly log: Logger,
+  ) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  on<P, R>(type: RequestType<P, R, void>, schema: z.ZodType<P>, handler: Handler<P, R>): void {
+    this.routes.push({ type, schema, handler } as unknown as Route);
+  }
+
+  /** Listens, refusing when another daemon owns the socket. The socket is 0600: only this user may talk to it. */
+  async listen(): Promise<void> {
+    const umask = process.umask(0o177);
+    try {
+      await listenExclusive(this.server, this.socketPath);
+    } finally {
+      process.umask(umask);
+    }
+    chmodSync(this.socketPath, 0o600);
+  }
+
+  /**
+   * Removes the socket (so a new daemon can start at once) and stops accepting; then gives
+   * connected clients `graceMs` to read their last replies and hang up before it cuts them off.
+   */
+  async close(graceMs = 1000): Promise<void> {
+    rmSync(this.socketPath, { force: true });
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const timer = setTimeout(() => {
+      for (const { connection, socket } of this.connections) {
+        connection.dispose();
+        socket.destroy();
+      }
+    }, graceMs);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private accept(socket: Socket): void {
+    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket), {
+      error: (message) => this.log.error(message),
+      warn: (message) => this.log.warn(message),
+      info: () => {},
+      log: () => {},
+    });
+    const entry = { socket, connection };
+    this.connections.add(entry);
+    const drop = () => {
+      if (!this.connections.delete(entry)) return;
+      connection.dispose();
+      socket.destroy();
+    };
+    connection.onError(([error]) => {
+      this.log.warn(`dropping a client connection: ${errorMessage(error)}`);
+      drop();
+    });
+    connection.onClose(drop);
+    socket.on('error', drop);
+    for (const route of this.routes) {
+      connection.onRequest(route.type, (params: unknown) => this.dispatch(route, params));
+    }
+    connection.listen();
+  }
+
+  private async dispatch(route: Route, params: unknown): Promise<unknown> {
+    const parsed = route.schema.safeParse(params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+      return new ResponseError(ErrorCodes.Usage, `Invalid parameters for ${route.type.method}${where}: ${issue?.message ?? 'malformed'}.`);
+    }
+    try {
+      return await route.handler(parsed.data);
+    } catch (error) {
+      if (error instanceof OrchestraError) return new ResponseError(error.exitCode, error.message);
+      this.log.error(`${route.type.method} failed: ${(error as Error).stack ?? errorMessage(error)}`);
+      return new ResponseError(ErrorCodes.Failed, `Internal error in the daemon (${errorMessage(error)}); details are in the daemon log.`);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { closestMatches, editDistance } from '../../src/core/fuzzy.js';
+
+describe('closest matches', () => {
+  it('measures edits, a swap of neighbours as one', () => {
+    assert.equal(editDistance('stauts', 'status'), 1);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+    assert.equal(editDistance('', 'abc'), 3);
+  });
+
+  it('finds typos, prefixes and substrings, closest first, and nothing far away', () => {
+    assert.equal(closestMatches('stauts', ['show', 'start', 'status'])[0], 'status');
+    assert.deepEqual(closestMatches('fix', ['add-docs', 'fix-tests']), ['fix-tests']);
+    assert.deepEqual(closestMatches('zzzz', ['status', 'show']), []);
+  });
+});

@@ -1,0 +1,110 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI entry point. */
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A throwaway world for one test file: an isolated ORCHESTRA_HOME (so a real daemon runs
+ * apart from the user's) and real git repositories in a temporary directory.
+ */
+export class Sandbox {
+  readonly root: string;
+  readonly home: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor() {
+    // realpath: on some systems the temp directory is behind a symlink, and git reports real paths.
+    this.root = realpathSync(mkdtempSync(join(tmpdir(), 'orch-')));
+    this.home = join(this.root, 'h');
+    const env: NodeJS.ProcessEnv = { ...process.env, ORCHESTRA_HOME: this.home, NO_COLOR: '1' };
+    delete env.ORCHESTRA_SOCKET;
+    delete env.ORCHESTRA_DEBUG;
+    delete env.VISUAL;
+    delete env.EDITOR;
+    this.env = env;
+  }
+
+  /** A git repository with one commit on `main`. */
+  repo(name = 'repo'): string {
+    const dir = join(this.root, name);
+    execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+    git(dir, 'config', 'user.email', 'test@example.com');
+    git(dir, 'config', 'user.name', 'Test');
+    writeFileSync(join(dir, 'README.md'), `# ${name}\n`);
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'initial');
+    return dir;
+  }
+
+  /** Runs `orchestra args…` to completion. stdin is closed unless `input` is given. */
+  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [CLI, ...args],
+        { cwd: options.cwd ?? this.root, env: { ...this.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+        },
+      );
+      child.stdin!.end(options.input ?? '');
+    });
+  }
+
+  /** Like run, but fails the test unless the command succeeds; returns stdout. */
+  async ok(args: string[], options: RunOptions = {}): Promise<string> {
+    const result = await this.run(args, options);
+    if (result.code !== 0) throw new Error(`orchestra ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** The pid of the running daemon, read through `daemon status`. */
+  async daemonPid(): Promise<number> {
+    const out = await this.ok(['daemon', 'status']);
+    return Number(/pid (\d+)/.exec(out)![1]);
+  }
+
+  /** Stops the daemon (if any) and deletes everything. */
+  async cleanup(): Promise<void> {
+    const result = await this.run(['daemon', 'status']);
+    const pid = /pid (\d+)/.exec(result.stdout)?.[1];
+    if (pid) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  read(path: string): string {
+    return readFileSync(path, 'utf8');
+  }
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+}
+
+/** Starts `orchestra daemon run` in the foreground as a child of the test. */
+export function spawnDaemon(sandbox: Sandbox) {
+  return spawn(process.execPath, [CLI, 'daemon', 'run'], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
