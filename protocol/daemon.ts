@@ -1,4 +1,3 @@
-import { RequestType, ParameterStructures } from 'vscode-jsonrpc';
 import type {
   CreateTaskParams,
   HelloParams,
@@ -105,8 +104,17 @@ export interface TaskList {
   problems: TaskProblem[];
 }
 
-function request<P, R>(method: string) {
-  return new RequestType<P, R, void>(method, ParameterStructures.byName);
+/**
+ * A method: its name on the wire and, for the type checker only, its parameter and result
+ * types. Plain objects, so that a client loads no JSON-RPC library to name a method.
+ */
+export interface Method<P, R> {
+  readonly method: string;
+  readonly types?: { params: P; result: R };
+}
+
+function request<P, R>(method: string): Method<P, R> {
+  return { method };
 }
 
 export const Methods = {

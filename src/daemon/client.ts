@@ -3,9 +3,8 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ResponseError, type RequestType } from 'vscode-jsonrpc';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { DAEMON_PROTOCOL_VERSION, ErrorCodes, Methods, type HelloResult } from '../../protocol/daemon.js';
+import { DAEMON_PROTOCOL_VERSION, ErrorCodes, Methods, type HelloResult, type Method } from '../../protocol/daemon.js';
+import { JsonRpcClient, RpcRequestError } from '../../protocol/json-rpc-client.js';
 import { OrchestraError } from '../core/errors.js';
 import { daemonSocketPath, userDirs } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
@@ -17,17 +16,16 @@ import { VERSION } from '../core/version.js';
  */
 export class DaemonClient {
   constructor(
-    private readonly connection: MessageConnection,
-    private readonly socket: Socket,
+    private readonly rpc: JsonRpcClient,
     readonly daemon: HelloResult,
   ) {}
 
   /** Sends one request; an error reply becomes an OrchestraError with the daemon's sentence and exit code. */
-  async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+  async request<P, R>(type: Method<P, R>, params: P): Promise<R> {
     try {
-      return await this.connection.sendRequest<R>(type.method, type.parameterStructures, params);
+      return await this.rpc.request<R>(type.method, params);
     } catch (error) {
-      if (error instanceof ResponseError && (error.code === ErrorCodes.Failed || error.code === ErrorCodes.Usage)) {
+      if (error instanceof RpcRequestError && (error.code === ErrorCodes.Failed || error.code === ErrorCodes.Usage)) {
         throw new OrchestraError(error.message, error.code);
       }
       // Anything else (the connection closed, an unhandled method) is about the daemon, not the request.
@@ -37,8 +35,7 @@ export class DaemonClient {
   }
 
   close(): void {
-    this.connection.dispose();
-    this.socket.destroy();
+    this.rpc.close();
   }
 }
 
@@ -81,20 +78,16 @@ async function tryConnect(socketPath: string): Promise<DaemonClient | undefined>
     });
   });
   if (!socket) return undefined;
-  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
-  // A daemon that goes away must fail the requests still waiting for it, not leave them hanging.
-  socket.once('close', () => connection.dispose());
-  connection.listen();
+  const rpc = new JsonRpcClient(socket);
   let hello: HelloResult;
   try {
-    hello = await connection.sendRequest(Methods.hello, { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION });
+    hello = await rpc.request<HelloResult>(Methods.hello.method, { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION });
   } catch {
     // Accepted but did not answer: a daemon on its way down. Treat as absent.
-    connection.dispose();
-    socket.destroy();
+    rpc.close();
     return undefined;
   }
-  return new DaemonClient(connection, socket, hello);
+  return new DaemonClient(rpc, hello);
 }
 
 const START_TIMEOUT_MS = 10_000;

@@ -1,9 +1,9 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ResponseError, type RequestType } from 'vscode-jsonrpc';
+import { ResponseError } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
-import { ErrorCodes } from '../../protocol/daemon.js';
+import { ErrorCodes, type Method } from '../../protocol/daemon.js';
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { listenExclusive } from './exclusive-listen.js';
 import type { Logger } from './log.js';
@@ -12,7 +12,7 @@ import type { Logger } from './log.js';
 export type Handler<P, R> = (params: P) => Promise<R> | R;
 
 interface Route {
-  type: RequestType<unknown, unknown, void>;
+  type: Method<unknown, unknown>;
   schema: z.ZodType;
   handler: Handler<unknown, unknown>;
 }
@@ -33,7 +33,7 @@ export class RpcServer {
     this.server = createServer((socket) => this.accept(socket));
   }
 
-  on<P, R>(type: RequestType<P, R, void>, schema: z.ZodType<P>, handler: Handler<P, R>): void {
+  on<P, R>(type: Method<P, R>, schema: z.ZodType<P>, handler: Handler<P, R>): void {
     this.routes.push({ type, schema, handler } as unknown as Route);
   }
 
@@ -86,7 +86,7 @@ export class RpcServer {
     connection.onClose(drop);
     socket.on('error', drop);
     for (const route of this.routes) {
-      connection.onRequest(route.type, (params: unknown) => this.dispatch(route, params));
+      connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params));
     }
     connection.listen();
   }
