@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { git, Sandbox } from '../helpers/sandbox.js';
+import { CLI, git, Sandbox } from '../helpers/sandbox.js';
 
 describe('task commands against a real daemon', () => {
   const sandbox = new Sandbox();
@@ -193,5 +194,39 @@ describe('task commands against a real daemon', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /Task 20:has-worktree has a worktree at .*linked; remove it first/);
     assert.ok(existsSync(join(tasks(), '20:has-worktree.md')));
+  });
+});
+
+describe('new in a terminal', () => {
+  const sandbox = new Sandbox();
+  after(() => sandbox.cleanup());
+
+  // `script` (util-linux) gives the command a terminal, so `new` takes the editor path.
+  function inTerminal(command: string, env: NodeJS.ProcessEnv, cwd: string) {
+    return new Promise<{ code: number; output: string }>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, env: { ...sandbox.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      child.on('exit', (code) => resolve({ code: code ?? 1, output }));
+    });
+  }
+
+  it('opens the editor on a template whose note is removed, and creates nothing from an empty text', async () => {
+    const repo = sandbox.repo();
+    const editor = join(sandbox.root, 'editor.sh');
+    // Writes a description above the template's note, as a person would.
+    writeFileSync(editor, '#!/bin/sh\ngrep -q "Describe task .via-editor. for the agent (base branch main, agent opencode)" "$1" || exit 3\nsed -i "1s/^/Written in the editor\\n/" "$1"\n');
+    chmodSync(editor, 0o755);
+    const created = await inTerminal(`"${process.execPath}" "${CLI}" new via-editor`, { EDITOR: editor }, repo);
+    assert.equal(created.code, 0, created.output);
+    const text = readFileSync(join(repo, '.orchestra', 'tasks', '1:via-editor.md'), 'utf8');
+    assert.match(text, /\n---\n\nWritten in the editor\n$/);
+    const empty = await inTerminal(`"${process.execPath}" "${CLI}" new left-empty`, { EDITOR: 'true' }, repo);
+    assert.equal(empty.code, 2);
+    assert.match(empty.output, /The description is empty, so no task was created/);
+    const badSlug = await inTerminal(`"${process.execPath}" "${CLI}" new Bad_Slug`, { EDITOR: editor }, repo);
+    assert.equal(badSlug.code, 2, 'the slug is checked before the editor opens');
+    assert.match(badSlug.output, /'Bad_Slug' is not a valid slug/);
   });
 });

@@ -147,3 +147,33 @@ describe('the daemon', () => {
     assert.match(log, /warn dropping a client connection/);
   });
 });
+
+describe('the runtime directory and errors', () => {
+  const sandbox = new Sandbox();
+  after(() => sandbox.cleanup());
+
+  it('refuses a runtime directory that belongs to another user', { skip: process.getuid?.() !== 0 && 'needs root to chown' }, async () => {
+    const { chownSync, mkdirSync } = await import('node:fs');
+    const runtime = join(sandbox.root, 'xdg', 'orchestra');
+    mkdirSync(runtime, { recursive: true, mode: 0o700 });
+    chownSync(runtime, 65534, 65534);
+    const env = { ORCHESTRA_HOME: '', XDG_RUNTIME_DIR: join(sandbox.root, 'xdg'), XDG_STATE_HOME: join(sandbox.root, 'state') };
+    const result = await sandbox.run(['daemon', 'run'], { env });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `orchestra: ${runtime} belongs to another user (uid 65534); remove it or set XDG_RUNTIME_DIR to a directory of your own.\n`);
+  });
+
+  it('refuses a socket path too long for a unix socket, in one sentence', async () => {
+    const result = await sandbox.run(['daemon', 'run'], { env: { ORCHESTRA_HOME: join(sandbox.root, 'x'.repeat(100)) } });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^orchestra: The socket path \S+ is \d+ bytes, longer than unix sockets allow; set ORCHESTRA_HOME or XDG_RUNTIME_DIR to a shorter directory\.\n$/);
+  });
+
+  it('shows a stack trace only with ORCHESTRA_DEBUG=1', async () => {
+    const repo = sandbox.repo();
+    const plain = await sandbox.run(['show', '99'], { cwd: repo });
+    assert.equal(plain.stderr.split('\n').length, 2);
+    const debug = await sandbox.run(['show', '99'], { cwd: repo, env: { ORCHESTRA_DEBUG: '1' } });
+    assert.match(debug.stderr, /^orchestra: There is no task '99'.*\nOrchestraError: .*\n\s+at /);
+  });
+});

@@ -65,7 +65,8 @@ function describeInEditor(slug: string, base: string, agent: string): { descript
   const note = TEMPLATE_NOTE(slug, base, agent);
   writeFileSync(file, `\n${note}`);
   openEditor(file);
-  const description = readFileSync(file, 'utf8').replace(note, '').replace(/^\s*\n/, '');
+  const text = readFileSync(file, 'utf8').replace(note, '').replace(/^\s*\n/, '').trimEnd();
+  const description = text === '' ? '' : `${text}\n`;
   return { description, file, dir };
 }
 
