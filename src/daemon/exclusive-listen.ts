@@ -81,8 +81,6 @@ function tryLock(lock: string): boolean {
   }
 }
 
-export class DaemonRunningError extends OrchestraError {}
-
-function alreadyRunning(path: string): DaemonRunningError {
-  return new DaemonRunningError(`A daemon is already running on ${path}; 'orchestra daemon stop' stops it.`);
+function alreadyRunning(path: string): OrchestraError {
+  return new OrchestraError(`A daemon is already running on ${path}; 'orchestra daemon stop' stops it.`);
 }

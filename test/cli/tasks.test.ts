@@ -229,4 +229,15 @@ describe('new in a terminal', () => {
     assert.equal(badSlug.code, 2, 'the slug is checked before the editor opens');
     assert.match(badSlug.output, /'Bad_Slug' is not a valid slug/);
   });
+
+  it('colours only on a terminal, and never with NO_COLOR', async () => {
+    const repo = sandbox.repo('colours');
+    await sandbox.ok(['new', 'paint-me', '-m', 'x'], { cwd: repo });
+    const status = `"${process.execPath}" "${CLI}" status`;
+    const coloured = await inTerminal(status, { NO_COLOR: '' }, repo);
+    assert.match(coloured.output, /\x1b\[2mdraft\x1b\[0m/);
+    const plain = await inTerminal(status, { NO_COLOR: '1' }, repo);
+    assert.doesNotMatch(plain.output, /\x1b\[/);
+    assert.doesNotMatch(await sandbox.ok(['status'], { cwd: repo, env: { NO_COLOR: '' } }), /\x1b\[/, 'not on a pipe');
+  });
 });

@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,10 +93,6 @@ export class Sandbox {
       }
     }
     rmSync(this.root, { recursive: true, force: true });
-  }
-
-  read(path: string): string {
-    return readFileSync(path, 'utf8');
   }
 }
 
