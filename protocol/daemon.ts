@@ -126,6 +126,7 @@ export const Methods = {
   createTask: request<CreateTaskParams, TaskDetail>('task.create'),
   listTasks: request<ListTasksParams, TaskList>('task.list'),
   getTask: request<TaskRefParams, TaskDetail>('task.get'),
+  taskPath: request<TaskRefParams, { path: string }>('task.path'),
   completeTask: request<TaskRefParams, TaskDetail>('task.complete'),
   reviewTask: request<TaskRefParams, TaskDetail>('task.review'),
   setTaskStatus: request<SetStatusParams, TaskDetail>('task.set_status'),

@@ -86,6 +86,7 @@ function restoreTextOptions(argv: string[], cli: CAC): void {
   const command = cli.matchedCommand;
   if (!command) return;
   for (const option of command.options) {
+    if (Array.isArray(cli.options[option.name])) throw new UsageError(`--${option.names[option.names.length - 1]} was given more than once; give it once.`);
     if (typeof cli.options[option.name] !== 'number') continue;
     const flags = option.names.map((name) => (name.length === 1 ? `-${name}` : `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
     for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {

@@ -115,6 +115,12 @@ export class Orchestra {
     return detail(await project.store.resolve(ref), project);
   }
 
+  /** The task's file, also when it cannot be read: the way to repair it. */
+  async taskPath(cwd: string, ref: string): Promise<{ path: string }> {
+    const project = await this.project(cwd);
+    return { path: await project.store.resolvePath(ref) };
+  }
+
   completeTask(cwd: string, ref: string): Promise<TaskDetail> {
     return this.changeStatus(cwd, ref, 'completed');
   }

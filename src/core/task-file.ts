@@ -26,7 +26,8 @@ const yamlEngine = { parse: (text: string) => YAML.parse(text) as object };
 const matterOptions = { engines: { yaml: yamlEngine } };
 
 export function parseTaskFile(text: string): TaskFileContent {
-  const source = text.startsWith(BOM) ? text.slice(1) : text;
+  // Windows line endings: YAML would keep the \r of the last front-matter line in its value.
+  const source = (text.startsWith(BOM) ? text.slice(1) : text).replace(/\r\n/g, '\n');
   if (!source.startsWith('---')) return { data: {}, body: source };
   if (findFrontMatter(source) === undefined) {
     throw new TaskFileError('the front matter has no closing --- line');
@@ -88,8 +89,8 @@ function editYamlMapping(yamlText: string, changes: Record<string, FrontValue | 
   if (doc.errors.length > 0) throw new TaskFileError(`invalid YAML in the front matter at ${yamlErrorReason(doc.errors[0], 1)}`);
   const contents = doc.contents;
   const pairs = YAML.isMap(contents) ? contents.items : [];
-  if (contents !== null && !YAML.isMap(contents)) {
-    throw new TaskFileError('the front matter is not a list of "key: value" lines');
+  if (contents !== null && (!YAML.isMap(contents) || contents.flow)) {
+    throw new TaskFileError('the front matter is not a list of "key: value" lines, so Orchestra cannot change it without rewriting it; write one key per line');
   }
   // Edits are collected as [from, to, replacement] and applied back to front so offsets stay valid.
   const edits: Array<[number, number, string]> = [];
@@ -123,6 +124,12 @@ function editYamlMapping(yamlText: string, changes: Record<string, FrontValue | 
     const body = appended.join('\n');
     if (result === '' || result.endsWith('\n')) result += `${body}\n`;
     else result += `\n${body}\n`;
+  }
+  // Never write what cannot be read back as intended: a layout the edit did not foresee is refused, not corrupted.
+  const check = YAML.parseDocument(result);
+  const data = check.errors.length === 0 ? (check.toJS() as Record<string, unknown> | null) ?? {} : undefined;
+  if (!data || Object.entries(changes).some(([key, value]) => (value === undefined ? key in data : data[key] !== value))) {
+    throw new TaskFileError('Orchestra cannot change this front matter without breaking it; write it as plain "key: value" lines');
   }
   return result;
 }

@@ -104,14 +104,26 @@ export class TaskStore {
     throw new OrchestraError(unknownTaskMessage(trimmed, tasks, this.projectRoot));
   }
 
+  /** The file `ref` names, also when it cannot be read (so that a person can repair it). */
+  async resolvePath(ref: string): Promise<string> {
+    try {
+      return (await this.resolve(ref)).path;
+    } catch (error) {
+      const { problems } = await this.list();
+      const broken = problems.find((p) => nameMatchesRef(basename(p.path), ref.trim()));
+      if (broken) return broken.path;
+      throw error;
+    }
+  }
+
   /** Creates a task with the next free id. The id is claimed by linking a complete file into place, never by overwriting. */
   create(slug: string, front: Record<string, FrontValue>, description: string): Promise<TaskRecord> {
     return this.serialize(async () => {
       await fs.mkdir(this.dir, { recursive: true });
-      const { tasks } = await this.list();
-      const existing = tasks.find((t) => t.slug === slug);
-      if (existing) throw new OrchestraError(`A task named '${slug}' exists already (${refOf(existing)}); pick another slug or use that task.`);
       const names = readdirSync(this.dir);
+      // Unreadable files count too: once repaired, they would share the slug.
+      const existing = names.find((name) => new RegExp(`^\\d+:${slug}\\.md$`).test(name));
+      if (existing) throw new OrchestraError(`A task named '${slug}' exists already (${existing.slice(0, -3)}); pick another slug or use that task.`);
       let id = 1 + Math.max(0, ...names.map((n) => Number(/^(\d+):/.exec(n)?.[1] ?? 0)));
       const text = renderTaskFile(front, description);
       for (;;) {

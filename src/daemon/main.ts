@@ -55,6 +55,7 @@ export async function runDaemon(): Promise<void> {
   server.on(Methods.createTask, Params.createTask, (p) => core.createTask(p));
   server.on(Methods.listTasks, Params.listTasks, (p) => core.listTasks(p));
   server.on(Methods.getTask, Params.taskRef, (p) => core.getTask(p.cwd, p.ref));
+  server.on(Methods.taskPath, Params.taskRef, (p) => core.taskPath(p.cwd, p.ref));
   server.on(Methods.completeTask, Params.taskRef, (p) => core.completeTask(p.cwd, p.ref));
   server.on(Methods.reviewTask, Params.taskRef, (p) => core.reviewTask(p.cwd, p.ref));
   server.on(Methods.setTaskStatus, Params.setStatus, (p) => core.setTaskStatus(p.cwd, p.ref, p.status));
@@ -64,7 +65,10 @@ export async function runDaemon(): Promise<void> {
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${socketPath}`);
   // The daemon outlives the terminal that started it.
   process.on('SIGHUP', () => {});
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(signal));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // A second signal while stopping means "now".
+    process.on(signal, () => (stopping ? process.exit(1) : void stop(signal)));
+  }
   await stopped;
   log.info('stopped');
 }

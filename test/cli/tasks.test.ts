@@ -51,6 +51,7 @@ describe('task commands against a real daemon', () => {
       [['new', 'x2', '--agent', 'opencod', '-m', 'x'], /^orchestra: There is no agent profile 'opencod' \(did you mean opencode\?\)/, 2],
       [['new', 'x3', '-m', '   '], /^orchestra: The description is empty, so no task was created/, 2],
       [['new', 'x3b', '-m', '-x'], /^orchestra: Unknown option `-x`/, 2],
+      [['new', 'x3c', '-m', 'a', '-m', 'b'], /^orchestra: --message was given more than once; give it once\.\n$/, 2],
       [['new', 'x4'], /^orchestra: The description is empty/, 2],
       [['new'], /^orchestra: missing required args for command `new <slug>`; see 'orchestra new --help'\.\n$/, 2],
       [['new', 'x5', '--bogus'], /^orchestra: Unknown option `--bogus`; see 'orchestra new --help'\.\n$/, 2],
@@ -178,7 +179,9 @@ describe('task commands against a real daemon', () => {
     assert.match(await sandbox.ok(['show', '1'], { cwd: repo }), /Rewritten in the editor/);
     const broken = await sandbox.run(['edit', '1'], { cwd: repo, env: { VISUAL: editor, EDITOR: 'false', ORCH_TEST_TEXT: '---\nstatus: nonsense\n---\n' } });
     assert.equal(broken.code, 1);
-    assert.match(broken.stderr, /Task 1:fix-tests cannot be read: .*status 'nonsense' is not one of .*; the file is kept as you saved it: run 'orchestra edit 1' to fix it\.\n$/);
+    assert.match(broken.stderr, /Task 1 cannot be read: .*status 'nonsense' is not one of .*; the file is kept as you saved it: run 'orchestra edit 1' to fix it\.\n$/);
+    const repaired = await sandbox.run(['edit', '1'], { cwd: repo, env: { EDITOR: editor, ORCH_TEST_TEXT: '---\nbase_branch: main\nstatus: draft\n---\nRepaired\n' } });
+    assert.equal(repaired.code, 0, `a broken file can be repaired with edit: ${repaired.stderr}`);
     const failing = await sandbox.run(['edit', '2'], { cwd: repo, env: { EDITOR: 'false' } });
     assert.equal(failing.code, 1);
     assert.match(failing.stderr, /The editor 'false' exited with status 1/);

@@ -71,6 +71,15 @@ describe('task files', () => {
     assert.equal(updated, text.replace('draft', 'idle'));
   });
 
+  it('reads CRLF files without keeping the \\r in values', () => {
+    assert.equal(parseTaskFile('---\r\nstatus: idle\r\n---\r\nbody\r\n').data.status, 'idle');
+  });
+
+  it('refuses to change front matter it cannot edit in place, rather than corrupt it', () => {
+    const flow = '---\n{status: draft, base_branch: main}\n---\nbody\n';
+    assert.throws(() => updateFrontMatter(flow, { status: 'completed' }), /write one key per line/);
+  });
+
   it('reports broken files with a reason', () => {
     assert.throws(() => parseTaskFile('---\nstatus: [unclosed\n---\n'), (e: Error) => e instanceof TaskFileError && /^invalid YAML in the front matter at line 2: /.test(e.message));
     assert.throws(() => parseTaskFile('---\nstatus: draft\nno end\n'), /no closing ---/);

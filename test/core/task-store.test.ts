@@ -66,6 +66,8 @@ describe('task store', () => {
         ['notes.md', 'the file name is not <id>:<slug>.md (for example 3:fix-tests.md)'],
       ],
     );
+    await assert.rejects(store.create('broken', { status: 'draft' }, 'x'), /A task named 'broken' exists already \(50:broken\)/);
+    assert.equal(await store.resolvePath('50'), broken, 'an unreadable file can still be found to repair it');
     await assert.rejects(store.resolve('50'), new RegExp(`Task 50 cannot be read: ${broken}: invalid YAML in the front matter at line 2`));
     const next = await store.create('after-broken', { status: 'draft' }, 'x');
     assert.equal(next.id, 52, 'a broken file still holds its id');

@@ -9,7 +9,9 @@ export async function daemon(action: string): Promise<void> {
   switch (action) {
     case 'run': {
       const { runDaemon } = await import('../../daemon/main.js');
-      return runDaemon();
+      await runDaemon();
+      // Stopped: exit even if a client's half-sent message still holds a timer or a socket.
+      process.exit(0);
     }
     case 'start': {
       const already = await connectDaemon({ start: false });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Methods, type TaskDetail } from '../../../protocol/daemon.js';
@@ -72,12 +72,14 @@ function describeInEditor(slug: string, base: string, agent: string): { descript
 
 export async function edit(ref: string): Promise<void> {
   await withDaemon(async (client) => {
-    const task = await client.request(Methods.getTask, { cwd: cwd(), ref });
-    openEditor(task.path);
+    // By path, so that a file Orchestra cannot read can still be opened and repaired.
+    const { path } = await client.request(Methods.taskPath, { cwd: cwd(), ref });
+    openEditor(path);
     try {
-      await client.request(Methods.getTask, { cwd: cwd(), ref: task.ref });
+      await client.request(Methods.getTask, { cwd: cwd(), ref });
     } catch (error) {
-      throw new OrchestraError(`${(error as Error).message.replace(/\.$/, '')}; the file is kept as you saved it: run 'orchestra edit ${task.id}' to fix it.`);
+      if (!(error instanceof OrchestraError) || !existsSync(path)) throw error;
+      throw new OrchestraError(`${error.message.replace(/\.$/, '')}; the file is kept as you saved it: run 'orchestra edit ${ref}' to fix it.`);
     }
   });
 }
