@@ -273,6 +273,8 @@ function nameMatchesRef(fileName: string, ref: string): boolean {
 
 function unknownTaskMessage(ref: string, tasks: TaskRecord[], projectRoot: string): string {
   if (tasks.length === 0) return `There is no task '${ref}': the project ${projectRoot} has no tasks yet; create one with 'orchestra new <slug>'.`;
+  // An id is not a misspelt slug: say which ids exist instead of guessing.
+  if (/^\d+(:.*)?$/.test(ref)) return `There is no task ${ref}; the ids run from ${tasks[0]!.id} to ${tasks[tasks.length - 1]!.id} ('orchestra status' lists them).`;
   const candidates = closestMatches(ref, tasks.map(refOf), (r) => r.slice(r.indexOf(':') + 1));
   if (candidates.length > 0) return `There is no task '${ref}'; did you mean ${candidates.join(' or ')}?`;
   return `There is no task '${ref}' in ${projectRoot}; 'orchestra status' lists the tasks.`;

@@ -45,7 +45,7 @@ describe('task store', () => {
     assert.equal((await store.resolve('40:by-hand')).id, 40);
     await assert.rejects(store.resolve('40:other'), /There is no task 40:other; task 40 is 40:by-hand/);
     await assert.rejects(store.resolve('by-hnad'), /did you mean 40:by-hand\?/);
-    await assert.rejects(store.resolve('999'), (e: Error) => e instanceof OrchestraError && e.exitCode === 1);
+    await assert.rejects(store.resolve('999'), (e: Error) => e instanceof OrchestraError && e.exitCode === 1 && /^There is no task 999; the ids run from 1 to \d+/.test(e.message));
     writeFileSync(join(store.dir, '40:twin.md'), '---\nstatus: draft\n---\n');
     await assert.rejects(store.resolve('40'), (e: Error) => e instanceof UsageError && /ambiguous: it names 40:by-hand, 40:twin/.test(e.message));
     rmSync(join(store.dir, '40:twin.md'));
