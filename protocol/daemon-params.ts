@@ -24,6 +24,17 @@ export const Params = {
   }),
   listTasks: z.object({ cwd: cwd.optional(), all: z.boolean().optional() }),
   setStatus: z.object({ cwd, ref, status: z.string() }),
+  startTask: z.object({
+    cwd,
+    ref,
+    agent: z.string().min(1).optional(),
+    skip_setup: z.boolean().optional(),
+    /** The environment of the shell that ran `start`: the agent gets it (API keys, PATH). */
+    env: z.record(z.string(), z.string()),
+    cols: z.number().int().positive().max(10_000).optional(),
+    rows: z.number().int().positive().max(10_000).optional(),
+  }),
+  stopTask: z.object({ cwd, ref, force: z.boolean().optional() }),
 };
 
 export type HelloParams = z.infer<typeof Params.hello>;
@@ -33,3 +44,5 @@ export type PrepareTaskParams = z.infer<typeof Params.prepareTask>;
 export type CreateTaskParams = z.infer<typeof Params.createTask>;
 export type ListTasksParams = z.infer<typeof Params.listTasks>;
 export type SetStatusParams = z.infer<typeof Params.setStatus>;
+export type StartTaskParams = z.infer<typeof Params.startTask>;
+export type StopTaskParams = z.infer<typeof Params.stopTask>;

@@ -1,14 +1,7 @@
-import type {
-  CreateTaskParams,
-  HelloParams,
-  ListTasksParams,
-  PrepareTaskParams,
-  ProjectParams,
-  SetStatusParams,
-  TaskRefParams,
-} from './daemon-params.js';
+import type * as P from './daemon-params.js';
 
-export type { CreateTaskParams, HelloParams, ListTasksParams, PrepareTaskParams, ProjectParams, SetStatusParams, TaskRefParams };
+// The parameter types, derived from the schemas the daemon validates with.
+export type * from './daemon-params.js';
 
 /**
  * The daemon's JSON-RPC 2.0 interface (see protocol/README.md): method names, parameter and
@@ -62,7 +55,26 @@ export interface TaskInfo {
 export interface TaskDetail extends TaskInfo {
   description: string;
   extra: Record<string, unknown>;
+  /** The task's log: setup output, starts, stops, exits (`orchestra logs`). */
+  log: string;
 }
+
+export interface StopResult {
+  task: TaskDetail;
+  /** False when no agent ran, so there was nothing to stop. */
+  was_running: boolean;
+}
+
+/** How a client reaches a running task's terminal: the holder's socket (protocol/holder.ts). */
+export interface TerminalInfo {
+  ref: string;
+  socket: string;
+  /** The project's configured detach key. */
+  detach_key: string;
+}
+
+/** Notification the daemon sends during `task.start`: output of the setup script, as it comes. */
+export const SETUP_OUTPUT_NOTIFICATION = 'task.setup_output';
 
 /** A task file that could not be read; listed next to the tasks that could. */
 export interface TaskProblem {
@@ -118,17 +130,20 @@ function request<P, R>(method: string): Method<P, R> {
 }
 
 export const Methods = {
-  hello: request<HelloParams, HelloResult>('daemon.hello'),
+  hello: request<P.HelloParams, HelloResult>('daemon.hello'),
   status: request<Record<string, never>, DaemonStatus>('daemon.status'),
   shutdown: request<Record<string, never>, null>('daemon.shutdown'),
-  initProject: request<ProjectParams, InitResult>('project.init'),
-  prepareTask: request<PrepareTaskParams, PreparedTask>('task.prepare'),
-  createTask: request<CreateTaskParams, TaskDetail>('task.create'),
-  listTasks: request<ListTasksParams, TaskList>('task.list'),
-  getTask: request<TaskRefParams, TaskDetail>('task.get'),
-  taskPath: request<TaskRefParams, { path: string }>('task.path'),
-  completeTask: request<TaskRefParams, TaskDetail>('task.complete'),
-  reviewTask: request<TaskRefParams, TaskDetail>('task.review'),
-  setTaskStatus: request<SetStatusParams, TaskDetail>('task.set_status'),
-  removeTask: request<TaskRefParams, TaskInfo>('task.remove'),
+  initProject: request<P.ProjectParams, InitResult>('project.init'),
+  prepareTask: request<P.PrepareTaskParams, PreparedTask>('task.prepare'),
+  createTask: request<P.CreateTaskParams, TaskDetail>('task.create'),
+  listTasks: request<P.ListTasksParams, TaskList>('task.list'),
+  getTask: request<P.TaskRefParams, TaskDetail>('task.get'),
+  taskPath: request<P.TaskRefParams, { path: string }>('task.path'),
+  completeTask: request<P.TaskRefParams, TaskDetail>('task.complete'),
+  reviewTask: request<P.TaskRefParams, TaskDetail>('task.review'),
+  setTaskStatus: request<P.SetStatusParams, TaskDetail>('task.set_status'),
+  removeTask: request<P.TaskRefParams, TaskInfo>('task.remove'),
+  startTask: request<P.StartTaskParams, TaskDetail>('task.start'),
+  stopTask: request<P.StopTaskParams, StopResult>('task.stop'),
+  terminal: request<P.TaskRefParams, TerminalInfo>('task.terminal'),
 } as const;

@@ -37,6 +37,7 @@ export class JsonRpcClient {
   private readonly pending = new Map<number, Pending>();
   private buffer: Buffer = Buffer.alloc(0);
   private failure: string | undefined;
+  private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
 
   constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -50,6 +51,11 @@ export class JsonRpcClient {
     const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, method, params }), 'utf8');
     this.socket.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}${HEADER_END}`, 'ascii'), body]));
     return new Promise<R>((resolve, reject) => this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, method }));
+  }
+
+  /** Handles the server's notifications of one method (e.g. output while a request runs). */
+  onNotification(method: string, handler: (params: unknown) => void): void {
+    this.notificationHandlers.set(method, handler);
   }
 
   close(): void {
@@ -71,7 +77,7 @@ export class JsonRpcClient {
       if (this.buffer.length < start + length) return;
       const body = this.buffer.subarray(start, start + length).toString('utf8');
       this.buffer = this.buffer.subarray(start + length);
-      let message: { id?: unknown; result?: unknown; error?: RpcError };
+      let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: RpcError };
       try {
         message = JSON.parse(body);
       } catch {
@@ -82,8 +88,11 @@ export class JsonRpcClient {
     }
   }
 
-  private settle(message: { id?: unknown; result?: unknown; error?: RpcError }): void {
-    // Messages without an id of ours (notifications) are not for a request/response client.
+  private settle(message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: RpcError }): void {
+    if (message.id === undefined && typeof message.method === 'string') {
+      this.notificationHandlers.get(message.method)?.(message.params);
+      return;
+    }
     const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
     if (!pending) return;
     this.pending.delete(message.id as number);

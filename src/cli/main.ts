@@ -10,6 +10,8 @@ import { VERSION } from '../core/version.js';
  */
 
 const tasks = () => import('./commands/tasks.js');
+const agents = () => import('./commands/agents.js');
+const worktree = () => import('./commands/worktree.js');
 
 function buildCli(): CAC {
   const cli = cac('orchestra');
@@ -44,6 +46,42 @@ function buildCli(): CAC {
     .command('set-status <task> <status>', 'Set a task\'s status: draft, running, idle, completed or reviewed')
     .action(async (ref: string, status: string) => (await tasks()).setStatus(String(ref), String(status)));
   cli.command('rm <task>', 'Delete a task\'s file (a task with a worktree is refused)').action(async (ref: string) => (await tasks()).remove(String(ref)));
+
+  cli
+    .command('start <task>', 'Start the task\'s agent in the background, in its own worktree (made and set up on first start)')
+    .option('--agent <name>', 'Agent profile to run (default: the task\'s, else config "agent")')
+    .option('--attach', 'Attach to the agent once it runs')
+    .option('--skip-setup', 'Do not run the setup script in a new worktree')
+    .example('orchestra start 3 --attach')
+    .action(async (ref: string, options) => (await agents()).start(String(ref), options));
+  cli
+    .command('stop <task>', 'Stop the task\'s agent (interrupt, then terminate, then kill); the worktree stays')
+    .option('--force', 'Kill the agent at once')
+    .action(async (ref: string, options) => (await agents()).stop(String(ref), options));
+  cli
+    .command('attach <task>', 'Show the agent\'s terminal and type into it; ctrl-\\ detaches and leaves it running')
+    .option('--read-only', 'Watch without typing or resizing')
+    .option('--detach-key <key>', 'Key that detaches, such as ctrl-] (default: config "detach_key"); "none" for no key')
+    .action(async (ref: string, options) => (await agents()).attach(String(ref), options));
+  cli
+    .command('peek <task>', 'Print the agent\'s current screen')
+    .option('--lines <n>', 'Add this many lines of scrollback above the screen')
+    .option('--ansi', 'Keep colours and attributes')
+    .action(async (ref: string, options) => (await agents()).peek(String(ref), options));
+  cli.command('path <task>', 'Print the task\'s worktree path').action(async (ref: string) => (await worktree()).path(String(ref)));
+  cli
+    .command('cd <task>', 'Go to the task\'s worktree (a subshell, unless the shell integration is loaded)')
+    .action(async (ref: string) => (await worktree()).cd(String(ref)));
+  cli
+    .command('shell-init <shell>', 'Print the shell integration for bash, zsh or fish: eval "$(orchestra shell-init bash)"')
+    .action(async (shell: string) => (await worktree()).shellInit(String(shell)));
+  cli
+    .command('logs <task>', 'Show the task\'s log: setup output, starts, stops, exits')
+    .option('-f, --follow', 'Keep printing what is added')
+    .action(async (ref: string, options) => (await import('./commands/logs.js')).logs(String(ref), options));
+  cli
+    .command('demo', 'Try Orchestra: a throwaway repository with two tasks run by the built-in demo agent')
+    .action(async () => (await import('./commands/demo.js')).demo());
 
   cli
     .command('daemon <action>', 'Manage the background daemon: run (foreground), start, stop, status')

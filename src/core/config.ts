@@ -59,8 +59,9 @@ export interface Config {
   agents: Record<string, AgentProfileConfig>;
 }
 
-/** Agent profiles Orchestra ships; config may adjust them but need not define them. */
-export const BUILT_IN_AGENTS = ['opencode', 'claude'] as const;
+/** Agent profiles Orchestra ships (src/core/agents.ts); config may adjust them but need not define them. */
+export const BUILT_IN_AGENTS = ['opencode', 'claude', 'demo'] as const;
+export type BuiltInAgent = (typeof BUILT_IN_AGENTS)[number];
 
 export const DEFAULT_CONFIG: Config = {
   agent: 'opencode',
@@ -149,7 +150,8 @@ function unknownKeys(issue: { code?: string; keys?: string[]; input?: unknown })
 export const CONFIG_TEMPLATE = `# Orchestra project configuration. Every key is optional: the values shown are the
 # defaults. User-wide settings live in ~/.config/orchestra/config.yaml; this file wins.
 
-# Agent profile for new tasks: opencode, claude, or a profile defined under "agents".
+# Agent profile for new tasks: opencode, claude, demo (built in, needs nothing installed),
+# or a profile defined under "agents".
 # agent: opencode
 
 # Key that detaches "orchestra attach" from an agent's terminal; "none" turns it off.
@@ -167,7 +169,7 @@ export const CONFIG_TEMPLATE = `# Orchestra project configuration. Every key is 
 #   script: .orchestra/setup.sh
 #   timeout: 600
 
-# Agent profiles. opencode and claude are built in; any terminal program can be added.
+# Agent profiles. opencode, claude and demo are built in; any terminal program can be added.
 # Placeholders: {prompt}, {prompt_file}, {task_id}, {slug}, {worktree}.
 # agents:
 #   aider:

@@ -1,9 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
 import {
   TASK_STATUSES,
   type CreateTaskParams,
+  type StartTaskParams,
+  type StopResult,
+  type TerminalInfo,
   type InitResult,
   type ListTasksParams,
   type PreparedTask,
@@ -13,20 +17,34 @@ import {
   type TaskList,
   type TaskStatus,
 } from '../../protocol/daemon.js';
-import { agentNames, CONFIG_TEMPLATE, loadConfig, projectConfigPath, SETUP_TEMPLATE, type Config } from './config.js';
+import { agentInvocation, agentProfile, taskPrompt } from './agents.js';
+import { agentNames, CONFIG_TEMPLATE, DEFAULT_CONFIG, loadConfig, projectConfigPath, SETUP_TEMPLATE, type Config } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { closestMatches } from './fuzzy.js';
 import { currentBranch, findProjectRoot, git, localBranches } from './git.js';
 import type { UserDirs } from './paths.js';
 import { ProjectRegistry } from './registry.js';
 import { assertValidSlug } from './slug.js';
+import { runSetup } from './setup.js';
+import { TaskLog } from './task-log.js';
 import { refOf, TaskStore, type TaskChanges, type TaskRecord } from './task-store.js';
+import { holderKey, type Terminals } from './terminals.js';
+import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, type TaskWorktree } from './worktree.js';
 
 /** A project the core is working on: its root, task store and (fresh) configuration. */
 interface Project {
   root: string;
   store: TaskStore;
   config: Config;
+  terminals: Terminals;
+  dirs: UserDirs;
+}
+
+export interface OrchestraOptions {
+  dirs: UserDirs;
+  terminals: Terminals;
+  /** The daemon's socket, which agents get as ORCHESTRA_SOCKET. */
+  daemonSocket: string;
 }
 
 /**
@@ -36,10 +54,16 @@ interface Project {
  */
 export class Orchestra {
   readonly registry: ProjectRegistry;
+  readonly dirs: UserDirs;
+  private readonly terminals: Terminals;
   private readonly stores = new Map<string, TaskStore>();
+  /** Tasks being started right now (holder keys): a second start waits for nothing and is refused. */
+  private readonly starting = new Set<string>();
 
-  constructor(readonly dirs: UserDirs) {
-    this.registry = new ProjectRegistry(dirs.state);
+  constructor(private readonly options: OrchestraOptions) {
+    this.dirs = options.dirs;
+    this.terminals = options.terminals;
+    this.registry = new ProjectRegistry(options.dirs.state);
   }
 
   /** Writes `.orchestra/` with a commented config and a setup script template, keeping files that exist. */
@@ -158,6 +182,150 @@ export class Orchestra {
     return info(task, project);
   }
 
+  /**
+   * Starts the task's agent in the background (DESIGN.md §1): its worktree (made on first
+   * start), the setup script in a new worktree (its output goes to `output` and the task's
+   * log), then a holder running the agent. Until the holder runs, nothing about the task
+   * changes: a failed start leaves it as it was.
+   */
+  async startTask(params: StartTaskParams, output: (chunk: string) => void): Promise<TaskDetail> {
+    const project = await this.project(params.cwd);
+    const task = await project.store.resolve(params.ref);
+    const key = holderKey(project.root, task.id);
+    if (project.terminals.state(key) || this.starting.has(key)) {
+      throw new OrchestraError(`Task ${refOf(task)}'s agent is running already; attach to it with 'orchestra attach ${task.id}'.`);
+    }
+    this.starting.add(key);
+    try {
+      return await this.start(project, task, key, params, output);
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  private async start(project: Project, task: TaskRecord, key: string, params: StartTaskParams, output: (chunk: string) => void): Promise<TaskDetail> {
+    const { root, config } = project;
+    const agentName = params.agent ?? task.agent ?? config.agent;
+    assertKnownAgent(agentName, config);
+    const profile = agentProfile(agentName, config);
+    const log = new TaskLog(this.dirs, root, task);
+    const branch = task.branch ?? taskBranch(config, task);
+    const path = task.worktree && existsSync(task.worktree) ? task.worktree : taskWorktreePath(config, this.dirs, root, task);
+    const vars: Record<string, string> = {
+      ORCHESTRA_TASK_ID: String(task.id),
+      ORCHESTRA_TASK_SLUG: task.slug,
+      ORCHESTRA_TASK_FILE: task.path,
+      ORCHESTRA_WORKTREE: path,
+      ORCHESTRA_BRANCH: branch,
+      ORCHESTRA_BASE_BRANCH: task.base_branch ?? '',
+      ORCHESTRA_PROJECT_ROOT: root,
+      ORCHESTRA_AGENT: agentName,
+      ORCHESTRA_SOCKET: this.options.daemonSocket,
+    };
+    const env = { ...params.env, ...profile.env, ...vars };
+    // The agent ran in this worktree before: continue its conversation where it can.
+    const resume = task.worktree === path && existsSync(path) && task.status !== 'draft';
+    const promptFile = join(log.dir, 'prompt.md');
+    mkdirSync(log.dir, { recursive: true });
+    writeFileSync(promptFile, taskPrompt(task, branch));
+    const values = { prompt: taskPrompt(task, branch), prompt_file: promptFile, task_id: String(task.id), slug: task.slug, worktree: path };
+    // Checked before anything is made, so a missing agent costs nothing.
+    const invocation = agentInvocation(profile, values, resume, env);
+
+    const worktree = await ensureWorktree(root, task, path, branch);
+    let launched = false;
+    try {
+      if (worktree.created) {
+        log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
+        if (!params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
+      }
+      const { agent_pid } = await project.terminals.launch({
+        key,
+        task: { id: task.id, slug: task.slug, project: root },
+        agent: agentName,
+        argv: invocation.argv,
+        cwd: worktree.path,
+        env,
+        cols: params.cols ?? 120,
+        rows: params.rows ?? 36,
+        logPath: log.path,
+      });
+      launched = true;
+      log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.argv.join(' ')}`);
+    } finally {
+      if (!launched) await discardWorktree(root, worktree);
+    }
+    const changes: TaskChanges = { status: 'running', branch: worktree.branch, worktree: worktree.path, exit_code: undefined };
+    if (params.agent !== undefined) changes.agent = params.agent;
+    return detail(await project.store.update(task, changes), project);
+  }
+
+  private async runSetup(project: Project, log: TaskLog, worktree: TaskWorktree, env: Record<string, string>, output: (chunk: string) => void): Promise<void> {
+    const { script, timeout } = project.config.setup;
+    log.event(`setup: running ${script}`);
+    try {
+      const ran = await runSetup({
+        script,
+        optional: script === DEFAULT_CONFIG.setup.script,
+        root: project.root,
+        worktree: worktree.path,
+        timeoutSeconds: timeout,
+        env,
+        output: (chunk) => {
+          log.raw(chunk);
+          output(chunk);
+        },
+        logPath: log.path,
+      });
+      log.event(ran ? 'setup: finished' : 'setup: no script, skipped');
+    } catch (error) {
+      log.event(`setup: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  /** Ends the task's agent (gracefully unless `force`); the worktree stays as it is. */
+  async stopTask(cwd: string, ref: string, force: boolean): Promise<StopResult> {
+    const project = await this.project(cwd);
+    const task = await project.store.resolve(ref);
+    const key = holderKey(project.root, task.id);
+    const exit = await project.terminals.stop(key, force);
+    if (exit) new TaskLog(this.dirs, project.root, task).event(`stopped by a user${force ? ' (--force)' : ''}`);
+    return { task: detail(await project.store.resolve(String(task.id)), project), was_running: exit !== null };
+  }
+
+  /** Where to reach the task's terminal (for attach and peek), and the detach key to use. */
+  async terminal(cwd: string, ref: string): Promise<TerminalInfo> {
+    const project = await this.project(cwd);
+    const task = await project.store.resolve(ref);
+    const state = project.terminals.state(holderKey(project.root, task.id));
+    if (!state) {
+      const how = task.status === 'draft' ? `start it with 'orchestra start ${task.id}'` : `start it again with 'orchestra start ${task.id}'`;
+      throw new OrchestraError(`Task ${refOf(task)}'s agent is not running; ${how}.`);
+    }
+    return { ref: refOf(task), socket: state.socket, detach_key: project.config.detach_key };
+  }
+
+  /**
+   * Records that a task's agent has ended: the task goes idle (a completed or reviewed
+   * task keeps its status) with the exit code, and the log says why.
+   */
+  async agentExited(holder: HolderTask, status: ExitStatus | null, cause: string): Promise<void> {
+    const project = this.projectAt(holder.project);
+    let task: TaskRecord;
+    try {
+      task = await project.store.resolve(String(holder.id));
+    } catch {
+      return; // The task file is gone; there is nothing to record in.
+    }
+    const code = status === null ? null : (status.code ?? 128 + (status.signal ?? 0));
+    const how = status === null ? 'its exit status is unknown' : status.signal ? `killed by signal ${status.signal}` : `exit code ${status.code}`;
+    new TaskLog(this.dirs, project.root, task).event(`agent ended (${how}): ${cause}`);
+    const changes: TaskChanges = { exit_code: code ?? undefined };
+    if (task.status === 'running') changes.status = 'idle';
+    await project.store.update(task, changes);
+  }
+
   private async changeStatus(cwd: string, ref: string, status: TaskStatus, check?: (task: TaskRecord) => void): Promise<TaskDetail> {
     const project = await this.project(cwd);
     const task = await project.store.resolve(ref);
@@ -184,11 +352,12 @@ export class Orchestra {
       store = new TaskStore(root);
       this.stores.set(root, store);
     }
-    return { root, store, config: loadConfig(root, this.dirs.config) };
+    return { root, store, config: loadConfig(root, this.dirs.config), terminals: this.terminals, dirs: this.dirs };
   }
 }
 
 function info(task: TaskRecord, project: Project): TaskInfo {
+  const terminal = project.terminals.state(holderKey(project.root, task.id));
   return {
     id: task.id,
     slug: task.slug,
@@ -205,13 +374,13 @@ function info(task: TaskRecord, project: Project): TaskInfo {
     title: titleOf(task.description),
     project: project.root,
     path: task.path,
-    alive: false,
-    viewers: 0,
+    alive: terminal !== undefined,
+    viewers: terminal?.viewers ?? 0,
   };
 }
 
 function detail(task: TaskRecord, project: Project): TaskDetail {
-  return { ...info(task, project), description: task.description, extra: task.extra };
+  return { ...info(task, project), description: task.description, extra: task.extra, log: new TaskLog(project.dirs, project.root, task).path };
 }
 
 /** The first line of text in a description, without markdown heading marks. */

@@ -34,6 +34,10 @@ export class DaemonClient {
     }
   }
 
+  onNotification(method: string, handler: (params: unknown) => void): void {
+    this.rpc.onNotification(method, handler);
+  }
+
   close(): void {
     this.rpc.close();
   }

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DAEMON_PROTOCOL_VERSION, Methods } from '../../protocol/daemon.js';
+import { DAEMON_PROTOCOL_VERSION, Methods, SETUP_OUTPUT_NOTIFICATION } from '../../protocol/daemon.js';
 import { Params } from '../../protocol/daemon-params.js';
 import { Orchestra } from '../core/orchestra.js';
 import { assertSocketPathLength, daemonSocketPath, ensurePrivateDir, userDirs } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
+import { HolderSupervisor } from './holder-supervisor.js';
 import { Logger } from './log.js';
 import { RpcServer } from './rpc-server.js';
 
@@ -20,7 +21,9 @@ export async function runDaemon(): Promise<void> {
   if (dirname(socketPath) === dirs.runtime) ensurePrivateDir(dirs.runtime);
   else mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
   const log = new Logger(join(dirs.state, 'daemon.log'));
-  const core = new Orchestra(dirs);
+  // The core and the supervisor know each other only through the Terminals interface and this listener.
+  const holders = new HolderSupervisor(dirs, log, (task, status, cause) => core.agentExited(task, status, cause));
+  const core = new Orchestra({ dirs, terminals: holders, daemonSocket: socketPath });
   const server = new RpcServer(socketPath, log);
   const started = new Date().toISOString();
 
@@ -32,6 +35,7 @@ export async function runDaemon(): Promise<void> {
     stopping = true;
     log.info(`stopping (${reason})`);
     await server.close();
+    holders.release();
     markStopped();
   };
 
@@ -60,8 +64,13 @@ export async function runDaemon(): Promise<void> {
   server.on(Methods.reviewTask, Params.taskRef, (p) => core.reviewTask(p.cwd, p.ref));
   server.on(Methods.setTaskStatus, Params.setStatus, (p) => core.setTaskStatus(p.cwd, p.ref, p.status));
   server.on(Methods.removeTask, Params.taskRef, (p) => core.removeTask(p.cwd, p.ref));
+  server.on(Methods.startTask, Params.startTask, (p, context) => core.startTask(p, (data) => context.notify(SETUP_OUTPUT_NOTIFICATION, { data })));
+  server.on(Methods.stopTask, Params.stopTask, (p) => core.stopTask(p.cwd, p.ref, p.force ?? false));
+  server.on(Methods.terminal, Params.taskRef, (p) => core.terminal(p.cwd, p.ref));
 
   await server.listen();
+  // Agents outlive daemons: find the ones that run, and record those that ended meanwhile.
+  server.ready = holders.rediscover();
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${socketPath}`);
   // The daemon outlives the terminal that started it.
   process.on('SIGHUP', () => {});

@@ -8,8 +8,13 @@ import { errorMessage, OrchestraError } from '../core/errors.js';
 import { listenExclusive } from './exclusive-listen.js';
 import type { Logger } from './log.js';
 
+/** What a handler may do besides replying: send notifications to the asking client while it works. */
+export interface RequestContext {
+  notify(method: string, params: unknown): void;
+}
+
 /** A request handler: validated parameters in, result out. Thrown OrchestraErrors become error replies. */
-export type Handler<P, R> = (params: P) => Promise<R> | R;
+export type Handler<P, R> = (params: P, context: RequestContext) => Promise<R> | R;
 
 interface Route {
   type: Method<unknown, unknown>;
@@ -25,6 +30,8 @@ export class RpcServer {
   private readonly server: Server;
   private readonly routes: Route[] = [];
   private readonly connections = new Set<{ socket: Socket; connection: MessageConnection }>();
+  /** Requests wait for this first (the daemon finding its holders again after a restart). */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(
     readonly socketPath: string,
@@ -86,12 +93,14 @@ export class RpcServer {
     connection.onClose(drop);
     socket.on('error', drop);
     for (const route of this.routes) {
-      connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params));
+      const context: RequestContext = { notify: (method, params) => void connection.sendNotification(method, params).catch(() => undefined) };
+      connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params, context));
     }
     connection.listen();
   }
 
-  private async dispatch(route: Route, params: unknown): Promise<unknown> {
+  private async dispatch(route: Route, params: unknown, context: RequestContext): Promise<unknown> {
+    await this.ready;
     const parsed = route.schema.safeParse(params ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -99,7 +108,7 @@ export class RpcServer {
       return new ResponseError(ErrorCodes.Usage, `Invalid parameters for ${route.type.method}${where}: ${issue?.message ?? 'malformed'}.`);
     }
     try {
-      return await route.handler(parsed.data);
+      return await route.handler(parsed.data, context);
     } catch (error) {
       if (error instanceof OrchestraError) return new ResponseError(error.exitCode, error.message);
       this.log.error(`${route.type.method} failed: ${(error as Error).stack ?? errorMessage(error)}`);

@@ -55,7 +55,7 @@ describe('task commands against a real daemon', () => {
       [['new', 'x4'], /^orchestra: The description is empty/, 2],
       [['new'], /^orchestra: missing required args for command `new <slug>`; see 'orchestra new --help'\.\n$/, 2],
       [['new', 'x5', '--bogus'], /^orchestra: Unknown option `--bogus`; see 'orchestra new --help'\.\n$/, 2],
-      [['stauts'], /^orchestra: 'stauts' is not an orchestra command \(did you mean status\?\)/, 2],
+      [['stauts'], /^orchestra: 'stauts' is not an orchestra command \(did you mean status or start\?\)/, 2],
     ];
     for (const [args, stderr, code] of cases) {
       const result = await sandbox.run(args, { cwd: repo });
@@ -81,7 +81,7 @@ describe('task commands against a real daemon', () => {
     assert.match(out, /\n\nAnalyse the errors/);
     const task = JSON.parse(await sandbox.ok(['show', '1:fix-tests', '--json'], { cwd: repo }));
     assert.deepEqual(Object.keys(task).sort(), [
-      'agent', 'alive', 'base_branch', 'branch', 'created', 'description', 'exit_code', 'extra', 'id', 'merged_commit',
+      'agent', 'alive', 'base_branch', 'branch', 'created', 'description', 'exit_code', 'extra', 'id', 'log', 'merged_commit',
       'path', 'project', 'ref', 'slug', 'status', 'title', 'updated', 'viewers', 'worktree',
     ]);
     assert.equal(task.project, repo);

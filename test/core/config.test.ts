@@ -41,7 +41,7 @@ describe('config', () => {
     assert.equal(config.detach_key, 'ctrl-]');
     assert.deepEqual(config.setup, { script: '.orchestra/setup.sh', timeout: 30 });
     assert.deepEqual(config.agents.aider, { command: ['aider'], env: { A: '1', B: '2' }, idle_after: 5 });
-    assert.deepEqual(agentNames(config), ['opencode', 'claude', 'aider']);
+    assert.deepEqual(agentNames(config), ['opencode', 'claude', 'demo', 'aider']);
   });
 
   it('names the file and the key of a mistake', () => {

@@ -6,24 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { DAEMON_PROTOCOL_VERSION, Methods } from '../../protocol/daemon.js';
-import { Sandbox, spawnDaemon } from '../helpers/sandbox.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { alive, Sandbox, spawnDaemon, waitFor } from '../helpers/sandbox.js';
 
 describe('the daemon', () => {
   const sandbox = new Sandbox();

@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,8 @@ export class Sandbox {
     // realpath: on some systems the temp directory is behind a symlink, and git reports real paths.
     this.root = realpathSync(mkdtempSync(join(tmpdir(), 'orch-')));
     this.home = join(this.root, 'h');
-    const env: NodeJS.ProcessEnv = { ...process.env, ORCHESTRA_HOME: this.home, NO_COLOR: '1' };
+    // The demo agent at test pace.
+    const env: NodeJS.ProcessEnv = { ...process.env, ORCHESTRA_HOME: this.home, NO_COLOR: '1', ORCHESTRA_DEMO_STEP_MS: '5' };
     delete env.ORCHESTRA_SOCKET;
     delete env.ORCHESTRA_DEBUG;
     delete env.VISUAL;
@@ -81,18 +82,54 @@ export class Sandbox {
     return Number(/pid (\d+)/.exec(out)![1]);
   }
 
-  /** Stops the daemon (if any) and deletes everything. */
+  /** The metadata of every holder (running agent) of this sandbox. */
+  holders(): Array<{ pid: number; agent_pid: number; task: { id: number } }> {
+    const dir = join(this.home, 'run', 'holders');
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((name) => name.endsWith('.json') && !name.endsWith('.spec.json'));
+    } catch {
+      return [];
+    }
+    return names.map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')));
+  }
+
+  /** Stops the daemon, the holders and their agents (if any) and deletes everything. */
   async cleanup(): Promise<void> {
     const result = await this.run(['daemon', 'status']);
     const pid = /pid (\d+)/.exec(result.stdout)?.[1];
-    if (pid) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+    if (pid) kill(Number(pid));
+    for (const holder of this.holders()) {
+      kill(-holder.agent_pid);
+      kill(holder.pid);
     }
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until `condition` holds; fails naming `what` after `ms`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -1,0 +1,134 @@
+import { connect, type Socket } from 'node:net';
+import {
+  encodeFrame,
+  FrameDecoder,
+  HOLDER_PROTOCOL_VERSION,
+  type ClientMessage,
+  type HolderHello,
+  type HolderMessage,
+  type Role,
+} from './holder.js';
+
+/** Nothing serves the socket: the holder has gone (or never was). */
+export class HolderGoneError extends Error {}
+
+/**
+ * A client's connection to a holder: the hello exchange, then messages both ways. Used
+ * by `attach` and `peek` straight from the CLI, and by the daemon to supervise.
+ */
+export class HolderConnection {
+  private readonly decoder = new FrameDecoder();
+  private listener: ((message: HolderMessage) => void) | undefined;
+  private closeListener: () => void = () => {};
+  private nextScreenId = 1;
+  private readonly screens = new Map<number, (text: string) => void>();
+  private closed = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly hello: HolderHello,
+    /** Frames that arrived together with the hello. */
+    private backlog: HolderMessage[],
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      let messages: HolderMessage[];
+      try {
+        messages = this.decoder.push(chunk) as unknown as HolderMessage[];
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const message of messages) this.dispatch(message);
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      for (const resolve of this.screens.values()) resolve('');
+      this.screens.clear();
+      this.closeListener();
+    });
+  }
+
+  /**
+   * Connects and shakes hands. Rejects with HolderGoneError when nothing listens, and with
+   * an Error carrying the holder's sentence when it refuses.
+   */
+  static open(socketPath: string, options: { role: Role; cols: number; rows: number; timeoutMs?: number }): Promise<HolderConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(socketPath);
+      const decoder = new FrameDecoder();
+      const timer = setTimeout(() => fail(new Error(`the holder at ${socketPath} did not answer`)), options.timeoutMs ?? 5000);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        fail(error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? new HolderGoneError(error.message) : error);
+      });
+      socket.once('close', () => fail(new HolderGoneError('the holder closed the connection')));
+      socket.write(encodeFrame({ t: 'hello', version: HOLDER_PROTOCOL_VERSION, role: options.role, cols: options.cols, rows: options.rows }));
+      const onData = (chunk: Buffer) => {
+        let messages: HolderMessage[];
+        try {
+          messages = decoder.push(chunk) as unknown as HolderMessage[];
+        } catch (error) {
+          fail(error as Error);
+          return;
+        }
+        if (messages.length === 0) return;
+        const [first, ...rest] = messages;
+        if (first!.t === 'error') return fail(new Error(first!.message));
+        if (first!.t !== 'hello') return fail(new Error(`the holder answered '${first!.t}' instead of hello`));
+        clearTimeout(timer);
+        socket.removeListener('data', onData);
+        socket.removeAllListeners('error');
+        socket.removeAllListeners('close');
+        socket.on('error', () => socket.destroy());
+        resolve(new HolderConnection(socket, first!, rest));
+      };
+      socket.on('data', onData);
+    });
+  }
+
+  /** Receives every message after the hello, starting with any that came with it. */
+  onMessage(listener: (message: HolderMessage) => void): void {
+    this.listener = listener;
+    const backlog = this.backlog;
+    this.backlog = [];
+    for (const message of backlog) this.dispatch(message);
+  }
+
+  onClose(listener: () => void): void {
+    this.closeListener = listener;
+    if (this.closed) listener();
+  }
+
+  send(message: ClientMessage): void {
+    if (!this.closed) this.socket.write(encodeFrame(message));
+  }
+
+  /** The current screen as text (or with colours); '' when the holder went away meanwhile. */
+  screen(lines: number, ansi: boolean): Promise<string> {
+    const id = this.nextScreenId++;
+    return new Promise((resolve) => {
+      if (this.closed) return resolve('');
+      this.screens.set(id, resolve);
+      this.send({ t: 'screen', id, lines, ansi });
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private dispatch(message: HolderMessage): void {
+    if (message.t === 'screen') {
+      this.screens.get(message.id)?.(message.text);
+      this.screens.delete(message.id);
+      return;
+    }
+    if (this.listener) this.listener(message);
+    else this.backlog.push(message);
+  }
+}

@@ -1,0 +1,246 @@
+import { Packr } from 'msgpackr';
+
+/**
+ * The holder protocol (protocol/README.md, DESIGN.md §6): what flows between a holder and
+ * its clients (attach, peek, the daemon's supervision) on the holder's unix socket. Every
+ * frame is a 4-byte big-endian length and one msgpack map with a string `t` (its type).
+ * Both sides import this file and nothing else of each other.
+ */
+
+/** Bumped on any incompatible change; a peer with another version is refused. */
+export const HOLDER_PROTOCOL_VERSION = 1;
+
+/** Frames larger than this close the connection: no legitimate message is that big. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * What a client is: a `viewer` sees the terminal and types into it; `readonly` only sees;
+ * `control` streams nothing and asks for screens, stops and events (the daemon, `peek`).
+ */
+export const ROLES = ['viewer', 'readonly', 'control'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The task a holder serves; written into its metadata file so a restarted daemon can find it. */
+export interface HolderTask {
+  id: number;
+  slug: string;
+  project: string;
+}
+
+export interface ExitStatus {
+  /** The agent's exit code; null when a signal ended it. */
+  code: number | null;
+  /** The number of the signal that ended it, or null. */
+  signal: number | null;
+}
+
+// ---- client → holder ----
+
+export interface ClientHello {
+  t: 'hello';
+  version: number;
+  role: Role;
+  cols: number;
+  rows: number;
+}
+/** Keys typed by a viewer (or sent by a controller), as raw bytes. */
+export interface InputMessage {
+  t: 'input';
+  data: Uint8Array;
+}
+export interface ResizeMessage {
+  t: 'resize';
+  cols: number;
+  rows: number;
+}
+/** Asks for the current screen: text or with colours (`ansi`), plus `lines` of scrollback. */
+export interface ScreenRequest {
+  t: 'screen';
+  id: number;
+  lines: number;
+  ansi: boolean;
+}
+/** Ends the agent: interrupt, terminate, kill (or kill at once with `force`). */
+export interface StopRequest {
+  t: 'stop';
+  force: boolean;
+}
+export type ClientMessage = ClientHello | InputMessage | ResizeMessage | ScreenRequest | StopRequest;
+
+// ---- holder → client ----
+
+export interface HolderHello {
+  t: 'hello';
+  version: number;
+  pid: number;
+  agent_pid: number;
+  task: HolderTask;
+  agent: string;
+  started: string;
+  cols: number;
+  rows: number;
+  viewers: number;
+}
+/** The screen as it is, to be written to a fresh terminal; live output follows it without gap or overlap. */
+export interface SnapshotMessage {
+  t: 'snapshot';
+  data: string;
+  cols: number;
+  rows: number;
+}
+export interface OutputMessage {
+  t: 'output';
+  data: Uint8Array;
+}
+export interface ScreenReply {
+  t: 'screen';
+  id: number;
+  text: string;
+}
+/** Sent to control clients whenever the number of viewers changes. */
+export interface ViewersMessage {
+  t: 'viewers';
+  count: number;
+}
+/** The agent exited; its last output has been sent before this. The holder closes next. */
+export interface ExitMessage extends ExitStatus {
+  t: 'exit';
+}
+/** The holder refuses the connection (wrong version, malformed frame) and closes it. */
+export interface ErrorMessage {
+  t: 'error';
+  message: string;
+}
+export type HolderMessage = HolderHello | SnapshotMessage | OutputMessage | ScreenReply | ViewersMessage | ExitMessage | ErrorMessage;
+
+/**
+ * How the daemon tells a new holder what to run: a JSON file, 0600, that the holder reads
+ * and deletes at once (an agent's environment holds API keys).
+ */
+export interface HolderSpec {
+  key: string;
+  /** The holder's socket. */
+  socket: string;
+  /** The holder's metadata file (HolderMeta), next to the socket. */
+  meta: string;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  scrollback: number;
+  task: HolderTask;
+  agent: string;
+}
+
+/**
+ * `holders/<key>.json`: written by the holder once it serves, and updated with `exit` when
+ * the agent has exited, so a daemon that was down at the time still learns the exit status.
+ */
+export interface HolderMeta {
+  protocol: number;
+  key: string;
+  pid: number;
+  agent_pid: number;
+  task: HolderTask;
+  agent: string;
+  started: string;
+  exit: ExitStatus | null;
+}
+
+// ---- framing ----
+
+// Uint8Arrays go out as msgpack bin and come back as Buffers; maps come back as plain objects.
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+export function encodeFrame(message: ClientMessage | HolderMessage): Buffer {
+  const body = packr.pack(message);
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  return frame;
+}
+
+/** A frame that cannot be accepted; the connection that sent it is closed. */
+export class FrameError extends Error {}
+
+/**
+ * Splits a byte stream into messages. Throws FrameError for an oversized or undecodable
+ * frame; the caller closes the connection.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  push(chunk: Buffer): Array<Record<string, unknown> & { t: string }> {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const messages: Array<Record<string, unknown> & { t: string }> = [];
+    while (this.buffered >= 4) {
+      const head = this.peek(4);
+      const length = head.readUInt32BE(0);
+      if (length > MAX_FRAME_BYTES) throw new FrameError(`a frame of ${length} bytes is over the limit of ${MAX_FRAME_BYTES}`);
+      if (this.buffered < 4 + length) break;
+      const frame = this.take(4 + length).subarray(4);
+      let message: unknown;
+      try {
+        message = packr.unpack(frame);
+      } catch {
+        throw new FrameError('a frame that is not msgpack');
+      }
+      if (typeof message !== 'object' || message === null || typeof (message as { t?: unknown }).t !== 'string') {
+        throw new FrameError('a frame that is not a map with a type');
+      }
+      messages.push(message as Record<string, unknown> & { t: string });
+    }
+    return messages;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0]!.subarray(0, n);
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const taken = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+    return taken;
+  }
+}
+
+// ---- validation of what a holder receives ----
+
+const isSize = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 10_000;
+
+/**
+ * Checks a decoded client message. Unknown types give undefined (ignored, for forward
+ * compatibility); a known type with wrong fields throws FrameError.
+ */
+export function parseClientMessage(raw: Record<string, unknown> & { t: string }): ClientMessage | undefined {
+  const bad = (what: string): never => {
+    throw new FrameError(`a '${raw.t}' message ${what}`);
+  };
+  switch (raw.t) {
+    case 'hello':
+      if (typeof raw.version !== 'number') bad('without a version');
+      if (!(ROLES as readonly unknown[]).includes(raw.role)) bad(`with role ${String(raw.role)}; roles are ${ROLES.join(', ')}`);
+      if (!isSize(raw.cols) || !isSize(raw.rows)) bad('without a valid size');
+      return raw as unknown as ClientHello;
+    case 'input':
+      if (!(raw.data instanceof Uint8Array) && typeof raw.data !== 'string') bad('without data');
+      return { t: 'input', data: typeof raw.data === 'string' ? Buffer.from(raw.data) : raw.data as Uint8Array };
+    case 'resize':
+      if (!isSize(raw.cols) || !isSize(raw.rows)) bad('without a valid size');
+      return raw as unknown as ResizeMessage;
+    case 'screen':
+      if (typeof raw.id !== 'number') bad('without an id');
+      return { t: 'screen', id: raw.id as number, lines: Number.isInteger(raw.lines) ? Math.max(0, raw.lines as number) : 0, ansi: raw.ansi === true };
+    case 'stop':
+      return { t: 'stop', force: raw.force === true };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,98 @@
+import type { TerminalInfo } from '../../protocol/daemon.js';
+import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.js';
+import { OrchestraError, UsageError } from '../core/errors.js';
+import { DetachKeyMatcher, parseDetachKey } from './detach-key.js';
+
+export interface AttachOptions {
+  readOnly?: boolean;
+  /** Overrides the project's detach_key. */
+  detachKey?: string;
+}
+
+/**
+ * Every mode an app may have turned on in the user's terminal, turned off again: mouse
+ * tracking and its encodings, bracketed paste, focus events, application cursor keys and
+ * keypad, kitty keyboard flags, scroll region, cursor style and visibility, attributes.
+ */
+const RESET_MODES =
+  '\x1b[?9l\x1b[?1000l\x1b[?1001l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?1016l' +
+  '\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[=0;1u\x1b[r\x1b[0 q\x1b[?6l\x1b[?7h\x1b[4l\x1b[0m\x1b[?25h';
+/** The alternate screen keeps the user's screen and scrollback safe while attached. */
+const ENTER = '\x1b[?1049h\x1b[H\x1b[2J';
+const LEAVE = `${RESET_MODES}\x1b[?1049l`;
+
+/**
+ * `orchestra attach`: the user's terminal becomes the agent's, in raw mode, showing the
+ * current screen at once; keys go to the agent, output comes back, resizes follow, and
+ * the detach key leaves the agent running. Resolves with the exit status for the CLI.
+ */
+export async function attach(info: TerminalInfo, options: AttachOptions = {}): Promise<number> {
+  const stdin = process.stdin;
+  const stdout = process.stdout;
+  if (!stdin.isTTY || !stdout.isTTY) {
+    throw new UsageError(`attach needs a terminal; 'orchestra peek ${info.ref.split(':')[0]}' prints the screen instead.`);
+  }
+  const key = parseDetachKey(options.detachKey ?? info.detach_key);
+  const matcher = new DetachKeyMatcher(key);
+  let connection: HolderConnection;
+  try {
+    connection = await HolderConnection.open(info.socket, { role: options.readOnly ? 'readonly' : 'viewer', cols: stdout.columns, rows: stdout.rows });
+  } catch (error) {
+    if (error instanceof HolderGoneError) throw new OrchestraError(`Task ${info.ref}'s agent has just ended; 'orchestra logs ${info.ref.split(':')[0]}' says how.`);
+    throw new OrchestraError(`Could not attach to task ${info.ref}: ${(error as Error).message}.`);
+  }
+
+  return new Promise<number>((resolve) => {
+    let finished = false;
+    const finish = (message: string, code: number) => {
+      if (finished) return;
+      finished = true;
+      stdin.removeListener('data', onInput);
+      stdout.removeListener('resize', onResize);
+      for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+      connection.close();
+      stdout.write(LEAVE);
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdout.write(`${message}\n`);
+      resolve(code);
+    };
+    const onInput = (chunk: Buffer) => {
+      // latin1 keeps one character per byte, so the split point is a byte offset.
+      const { before, detach } = matcher.scan(chunk.toString('latin1'));
+      if (before.length > 0 && !options.readOnly) connection.send({ t: 'input', data: Buffer.from(before, 'latin1') });
+      if (detach) finish(`[detached from ${info.ref}]`, 0);
+    };
+    const onResize = () => connection.send({ t: 'resize', cols: stdout.columns, rows: stdout.rows });
+    const onSignal = () => finish(`[detached from ${info.ref}]`, 0);
+
+    connection.onMessage((message) => {
+      switch (message.t) {
+        case 'snapshot':
+          stdout.write(`\x1b[H\x1b[2J${message.data}`);
+          return;
+        case 'output':
+          stdout.write(message.data);
+          return;
+        case 'exit': {
+          const how = message.signal ? `was killed by signal ${message.signal}` : `exited with code ${message.code}`;
+          finish(`[the agent of ${info.ref} ${how}]`, 0);
+          return;
+        }
+        case 'error':
+          finish(`[task ${info.ref}'s holder refused the connection: ${message.message}]`, 1);
+          return;
+      }
+    });
+    connection.onClose(() => finish(`[lost the connection to task ${info.ref}]`, 1));
+
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdout.write(ENTER);
+    stdin.on('data', onInput);
+    stdout.on('resize', onResize);
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+  });
+}
+
+const SIGNALS = ['SIGTERM', 'SIGHUP'] as const;

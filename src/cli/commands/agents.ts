@@ -1,0 +1,84 @@
+import { Methods, SETUP_OUTPUT_NOTIFICATION, type TaskDetail } from '../../../protocol/daemon.js';
+import { HolderConnection } from '../../../protocol/holder-client.js';
+import { OrchestraError, UsageError } from '../../core/errors.js';
+import { attach as attachTerminal } from '../attach.js';
+import { withDaemon } from '../context.js';
+import { paint } from '../output.js';
+
+/** Commands about a task's running agent: start, stop, attach, peek. */
+
+const cwd = () => process.cwd();
+
+export interface StartOptions {
+  agent?: string;
+  attach?: boolean;
+  skipSetup?: boolean;
+}
+
+/** The shell's environment, which the agent gets (API keys, PATH): the daemon may have been started elsewhere. */
+function shellEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return env;
+}
+
+export async function start(ref: string, options: StartOptions): Promise<void> {
+  const task = await withDaemon(async (client) => {
+    // The setup script's output, live, as the daemon runs it.
+    client.onNotification(SETUP_OUTPUT_NOTIFICATION, (params) => process.stdout.write(String((params as { data?: unknown }).data ?? '')));
+    return client.request(Methods.startTask, {
+      cwd: cwd(),
+      ref,
+      agent: options.agent,
+      skip_setup: options.skipSetup,
+      env: shellEnv(),
+      cols: process.stdout.isTTY ? process.stdout.columns : undefined,
+      rows: process.stdout.isTTY ? process.stdout.rows : undefined,
+    });
+  });
+  console.log(`Started ${paint(task.ref, 'bold')} with ${task.agent} in ${task.worktree} (branch ${task.branch}).`);
+  if (options.attach) {
+    process.exitCode = await attachTo(task.ref);
+    return;
+  }
+  console.log(`Attach with 'orchestra attach ${task.id}', or look with 'orchestra peek ${task.id}'.`);
+}
+
+export async function stop(ref: string, options: { force?: boolean }): Promise<void> {
+  const result = await withDaemon((c) => c.request(Methods.stopTask, { cwd: cwd(), ref, force: options.force }));
+  const task = result.task;
+  if (!result.was_running) {
+    console.log(`${paint(task.ref, 'bold')} has no running agent; nothing to stop.`);
+    return;
+  }
+  console.log(`Stopped ${paint(task.ref, 'bold')}${exitNote(task)}; its worktree ${task.worktree} is kept ('orchestra start ${task.id}' resumes).`);
+}
+
+function exitNote(task: TaskDetail): string {
+  return task.exit_code === null ? '' : ` (exit code ${task.exit_code})`;
+}
+
+export async function attach(ref: string, options: { readOnly?: boolean; detachKey?: string }): Promise<void> {
+  process.exitCode = await attachTo(ref, options);
+}
+
+async function attachTo(ref: string, options: { readOnly?: boolean; detachKey?: string } = {}): Promise<number> {
+  const info = await withDaemon((c) => c.request(Methods.terminal, { cwd: cwd(), ref }));
+  return attachTerminal(info, options);
+}
+
+export async function peek(ref: string, options: { lines?: string; ansi?: boolean }): Promise<void> {
+  const lines = options.lines === undefined ? 0 : Number(options.lines);
+  if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`--lines takes a number of lines, not '${options.lines}'.`);
+  const info = await withDaemon((c) => c.request(Methods.terminal, { cwd: cwd(), ref }));
+  let connection: HolderConnection;
+  try {
+    connection = await HolderConnection.open(info.socket, { role: 'control', cols: 80, rows: 24 });
+  } catch (error) {
+    throw new OrchestraError(`Could not reach task ${info.ref}'s terminal: ${(error as Error).message}.`);
+  }
+  const text = await connection.screen(lines, options.ansi === true);
+  connection.close();
+  process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  if (options.ansi) process.stdout.write('\x1b[0m');
+}

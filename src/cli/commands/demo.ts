@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { paint } from '../output.js';
+import * as agents from './agents.js';
+import { status } from './status.js';
+import { newTask } from './tasks.js';
+
+/**
+ * `orchestra demo`: a throwaway repository with two tasks run by the built-in demo agent,
+ * so a newcomer sees start, status, peek, attach and detach work with no agent installed.
+ * Every step is the real command, printed before it runs.
+ */
+export async function demo(): Promise<void> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'orchestra-demo-')));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Orchestra demo');
+  git('config', 'user.email', 'demo@orchestra.invalid');
+  writeFileSync(join(dir, 'README.md'), '# A demo project\n\nTwo demo agents work on it in their own worktrees.\n');
+  mkdirSync(join(dir, '.orchestra'));
+  writeFileSync(join(dir, '.orchestra', 'config.yaml'), '# The demo uses the built-in demo agent, which needs nothing installed.\nagent: demo\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'A demo project');
+  process.chdir(dir);
+  console.log(`${paint('Orchestra demo', 'bold')}: a throwaway repository in ${dir}, with two tasks for the demo agent.\n`);
+
+  const step = async (command: string, run: () => Promise<void>) => {
+    console.log(paint(`$ orchestra ${command}`, 'bold'));
+    await run();
+    console.log();
+  };
+  await step('new greet -m "Write a greeting"', () => newTask('greet', { message: 'Write a greeting for the README.\n' }));
+  await step('new notes -m "Take notes"', () => newTask('notes', { message: 'Take notes on the project.\n' }));
+  await step('start 1', () => agents.start('1', {}));
+  await step('start 2', () => agents.start('2', {}));
+  // Let the agents get to work before looking at them.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await step('status', () => status({}));
+  await step('peek 2', () => agents.peek('2', {}));
+
+  if (process.stdin.isTTY && process.stdout.isTTY) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    await rl.question(`Press Enter to attach to task 1. Answer its question, then press ${paint('ctrl-\\', 'bold')} to detach; the agent keeps running. `);
+    rl.close();
+    await step('attach 1', () => agents.attach('1', {}));
+    await step('status', () => status({}));
+  }
+  console.log(
+    [
+      `The demo project stays in ${dir}; both agents keep running. Try, from there:`,
+      '  orchestra status            orchestra attach 2        orchestra peek 1 --lines 20',
+      '  orchestra logs 1            orchestra cd 1            orchestra stop 2',
+      `Clean up: cd ${dir} && orchestra stop 1 && orchestra stop 2 && cd - && rm -rf ${dir}`,
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,129 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentProfileConfig, BuiltInAgent, Config } from './config.js';
+import { OrchestraError } from './errors.js';
+
+/**
+ * Agent profiles (DESIGN.md §3): how to run an agent with a task's prompt, and how to
+ * resume its last conversation. Built-ins need no configuration; a config entry with the
+ * same name adjusts them; any other terminal program is a profile with a `command`.
+ */
+
+export interface AgentProfile {
+  name: string;
+  command: string[] | string;
+  resume: string[] | string | undefined;
+  env: Record<string, string>;
+  idle_after: number;
+}
+
+/** The demo agent shipped with Orchestra: needs nothing installed (`orchestra demo`, tests). */
+export const DEMO_AGENT_SCRIPT = fileURLToPath(new URL('../demo/demo-agent.js', import.meta.url));
+
+const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name'> & { install: string }> = {
+  opencode: {
+    command: ['opencode', '--prompt', '{prompt}'],
+    resume: ['opencode', '--continue'],
+    env: {},
+    idle_after: 3,
+    install: 'npm install -g opencode-ai',
+  },
+  claude: {
+    command: ['claude', '{prompt}'],
+    resume: ['claude', '--continue'],
+    env: {},
+    idle_after: 3,
+    install: 'npm install -g @anthropic-ai/claude-code',
+  },
+  demo: {
+    command: [process.execPath, DEMO_AGENT_SCRIPT, '--prompt-file', '{prompt_file}'],
+    resume: [process.execPath, DEMO_AGENT_SCRIPT, '--continue', '--prompt-file', '{prompt_file}'],
+    env: {},
+    idle_after: 2,
+    install: '',
+  },
+};
+
+export function agentProfile(name: string, config: Config): AgentProfile {
+  const builtIn = BUILT_IN_PROFILES[name as BuiltInAgent] as (typeof BUILT_IN_PROFILES)[BuiltInAgent] | undefined;
+  const configured: AgentProfileConfig = config.agents[name] ?? {};
+  const command = configured.command ?? builtIn?.command;
+  if (command === undefined) throw new OrchestraError(`There is no agent profile '${name}'.`);
+  return {
+    name,
+    command,
+    // A profile without its own resume command starts afresh; a built-in's resume is kept unless the command was changed.
+    resume: configured.resume ?? (configured.command === undefined ? builtIn?.resume : undefined),
+    env: { ...builtIn?.env, ...configured.env },
+    idle_after: configured.idle_after ?? builtIn?.idle_after ?? 3,
+  };
+}
+
+export interface AgentInvocation {
+  argv: string[];
+  /** True when this run continues the agent's previous conversation. */
+  resumed: boolean;
+}
+
+export interface Placeholders {
+  prompt: string;
+  prompt_file: string;
+  task_id: string;
+  slug: string;
+  worktree: string;
+}
+
+/**
+ * The command line for a start: the profile's resume command when the agent ran in this
+ * worktree before and the profile can resume, else its command with the task's prompt.
+ * A command given as one string runs through /bin/sh with shell-quoted placeholders.
+ */
+export function agentInvocation(profile: AgentProfile, values: Placeholders, resume: boolean, env: Record<string, string>): AgentInvocation {
+  const resumed = resume && profile.resume !== undefined;
+  const template = resumed ? profile.resume! : profile.command;
+  const argv = typeof template === 'string' ? ['/bin/sh', '-c', fill(template, values, shellQuote)] : template.map((word) => fill(word, values, (v) => v));
+  assertExecutable(argv[0]!, profile, env);
+  return { argv, resumed };
+}
+
+/** The agent's first prompt: a short preamble that tells it who it is, then the task's description. */
+export function taskPrompt(task: { id: number; slug: string; description: string }, branch: string): string {
+  return [
+    `You are working on Orchestra task ${task.id}:${task.slug}, in your own git worktree on branch ${branch}.`,
+    `When the task is done, commit your work and mark the task completed by running \`orchestra complete ${task.id}\`.`,
+    '',
+    task.description.trim(),
+    '',
+  ].join('\n');
+}
+
+function fill(word: string, values: Placeholders, quote: (value: string) => string): string {
+  return word.replace(/\{(prompt|prompt_file|task_id|slug|worktree)\}/g, (_, key: keyof Placeholders) => quote(values[key]));
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Refuses to start a holder for a program that is not there, with what to do about it. */
+function assertExecutable(program: string, profile: AgentProfile, env: Record<string, string>): void {
+  if (findExecutable(program, env.PATH ?? '')) return;
+  const install = (BUILT_IN_PROFILES[profile.name as BuiltInAgent] as { install: string } | undefined)?.install;
+  const fix = install ? `install it (${install})` : `install it or fix agents.${profile.name}.command in the config`;
+  throw new OrchestraError(
+    `The agent profile '${profile.name}' runs '${program}', which is not installed or not on PATH; ${fix}, or start with another agent (--agent demo needs nothing installed).`,
+  );
+}
+
+function findExecutable(program: string, path: string): boolean {
+  const candidates = program.includes('/') ? [program] : path.split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, program));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

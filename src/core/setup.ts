@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { OrchestraError } from './errors.js';
+
+export interface SetupRun {
+  /** The script as configured (relative to the project root, or absolute). */
+  script: string;
+  /** True when the script is the default one, which may be absent. */
+  optional: boolean;
+  root: string;
+  worktree: string;
+  timeoutSeconds: number;
+  env: Record<string, string>;
+  /** Receives the script's output as it comes (stdout and stderr interleaved). */
+  output: (chunk: string) => void;
+  /** Where the output is kept, named in the error when the script fails. */
+  logPath: string;
+}
+
+/**
+ * Runs the project's setup script in a new worktree (DESIGN.md §3). Resolves to false when
+ * there is no script to run; throws an OrchestraError that names the log when it fails or
+ * runs out of time. The script runs in its own process group so a timeout ends all of it.
+ */
+export async function runSetup(run: SetupRun): Promise<boolean> {
+  const path = isAbsolute(run.script) ? run.script : resolve(run.root, run.script);
+  if (!existsSync(path)) {
+    if (run.optional) return false;
+    throw new OrchestraError(`The setup script ${path} (setup.script in the config) does not exist; create it or change setup.script.`);
+  }
+  const executable = isExecutable(path);
+  const [file, args] = executable ? [path, []] : ['/bin/sh', [path]];
+  const child = spawn(file, args, { cwd: run.worktree, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout.setEncoding('utf8').on('data', run.output);
+  child.stderr.setEncoding('utf8').on('data', run.output);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }, run.timeoutSeconds * 1000);
+  const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolvePromise) => {
+    child.once('error', (error) => resolvePromise({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolvePromise({ code, signal }));
+  });
+  clearTimeout(timer);
+  const name = run.script;
+  if (timedOut) throw new OrchestraError(`The setup script ${name} ran longer than ${run.timeoutSeconds} s and was stopped (setup.timeout in the config); its output is in ${run.logPath}.`);
+  if (result.error) throw new OrchestraError(`The setup script ${name} could not run (${result.error.message}); its output is in ${run.logPath}.`);
+  if (result.code !== 0) {
+    const how = result.signal ? `was killed by ${result.signal}` : `failed with exit status ${result.code}`;
+    throw new OrchestraError(`The setup script ${name} ${how}; the agent was not started and the task is unchanged. Its output is in ${run.logPath}.`);
+  }
+  return true;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

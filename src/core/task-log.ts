@@ -1,0 +1,33 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UserDirs } from './paths.js';
+import { projectKey } from './worktree.js';
+
+/**
+ * A task's own directory in the state directory: its log (setup output, starts, stops,
+ * exits, status changes — what `orchestra logs` shows) and the prompt file agents read.
+ */
+export class TaskLog {
+  readonly dir: string;
+  readonly path: string;
+
+  constructor(dirs: UserDirs, root: string, task: { id: number; slug: string }) {
+    this.dir = join(dirs.state, 'tasks', projectKey(root), `${task.id}-${task.slug}`);
+    this.path = join(this.dir, 'task.log');
+  }
+
+  /** One event, on its own line with a timestamp. */
+  event(message: string): void {
+    this.append(`[${new Date().toISOString()}] ${message}\n`);
+  }
+
+  /** Output of a program (the setup script), as it came. */
+  raw(text: string): void {
+    this.append(text);
+  }
+
+  private append(text: string): void {
+    mkdirSync(this.dir, { recursive: true });
+    appendFileSync(this.path, text);
+  }
+}

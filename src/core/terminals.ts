@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
+
+/**
+ * What the core needs from whoever runs agents' terminals (the daemon's holder
+ * supervisor): start one, stop one, and know whether it runs and who watches. The core
+ * decides what to run; the supervisor only runs it.
+ */
+export interface Terminals {
+  launch(launch: AgentLaunch): Promise<{ agent_pid: number }>;
+  /** Ends the agent and resolves once its exit has been recorded; null when none ran. */
+  stop(key: string, force: boolean): Promise<ExitStatus | null>;
+  state(key: string): TerminalState | undefined;
+}
+
+export interface AgentLaunch {
+  key: string;
+  task: HolderTask;
+  agent: string;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  /** Where the holder's own complaints go: the task's log. */
+  logPath: string;
+}
+
+export interface TerminalState {
+  socket: string;
+  viewers: number;
+}
+
+/** Called when an agent has exited (status null: its holder vanished without saying how). */
+export type ExitListener = (task: HolderTask, status: ExitStatus | null, cause: string) => Promise<void>;
+
+/**
+ * A holder's name: short (it is part of a socket path, which must stay under 100 bytes)
+ * and unique per project and task.
+ */
+export function holderKey(root: string, id: number): string {
+  return `${createHash('sha256').update(root).digest('hex').slice(0, 10)}-${id}`;
+}

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import type { Config } from './config.js';
+import { OrchestraError } from './errors.js';
+import { git, GitError, localBranches } from './git.js';
+import type { UserDirs } from './paths.js';
+
+/**
+ * Task worktrees (DESIGN.md §2): one per task, on branch `<branch_prefix><id>-<slug>`,
+ * outside the repository by default so that test runners, type checkers and file watchers
+ * of the main checkout never see them.
+ */
+
+export interface TaskWorktree {
+  path: string;
+  branch: string;
+  /** True when this call made the worktree (and so the setup script is due). */
+  created: boolean;
+  /** True when this call also made the branch (so undoing the start may delete it). */
+  createdBranch: boolean;
+}
+
+/** `<repo>-<hash of its path>`: a name per project that is readable and never collides. */
+export function projectKey(root: string): string {
+  return `${basename(root)}-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
+}
+
+export function taskBranch(config: Config, task: { id: number; slug: string }): string {
+  return `${config.branch_prefix}${task.id}-${task.slug}`;
+}
+
+export function taskWorktreePath(config: Config, dirs: UserDirs, root: string, task: { id: number; slug: string }): string {
+  if (config.worktree_dir === undefined) return join(dirs.data, 'worktrees', projectKey(root), `${task.id}-${task.slug}`);
+  const expanded = config.worktree_dir
+    .replace(/^~(?=$|\/)/, homedir())
+    .replaceAll('{repo}', basename(root))
+    .replaceAll('{id}', String(task.id))
+    .replaceAll('{slug}', task.slug);
+  // Relative to the project, like every other path in its config.
+  return isAbsolute(expanded) ? expanded : resolve(root, expanded);
+}
+
+/**
+ * The task's worktree, made when missing. A task that has one already gets it back (a
+ * start after a stop); a recorded branch whose worktree was removed gets a new worktree on
+ * the same branch, so no commit is lost. Anything else in the way is explained, not forced.
+ */
+export async function ensureWorktree(
+  root: string,
+  task: { id: number; slug: string; base_branch: string | null; branch: string | null; worktree: string | null },
+  path: string,
+  branch: string,
+): Promise<TaskWorktree> {
+  const registered = await registeredWorktrees(root);
+  if (task.worktree && registered.has(realpathOr(task.worktree))) {
+    return { path: task.worktree, branch: task.branch ?? branch, created: false, createdBranch: false };
+  }
+  if ((await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '')) === '') {
+    throw new OrchestraError(`The repository ${root} has no commits yet, so there is nothing to start a worktree from; make a first commit.`);
+  }
+  const branches = await localBranches(root);
+  const ownBranch = task.branch ?? branch;
+  const reuseBranch = task.branch !== null && branches.includes(task.branch);
+  if (!reuseBranch) {
+    if (!task.base_branch) throw new OrchestraError(`Task ${task.id}:${task.slug} has no base_branch; add 'base_branch: <branch>' to its front matter ('orchestra edit ${task.id}').`);
+    if (!branches.includes(task.base_branch)) {
+      throw new OrchestraError(
+        `Task ${task.id}:${task.slug} starts from branch '${task.base_branch}', which does not exist; create it, or change base_branch with 'orchestra edit ${task.id}'.`,
+      );
+    }
+    if (branches.includes(ownBranch)) {
+      throw new OrchestraError(
+        `The branch '${ownBranch}' exists already but does not belong to task ${task.id}:${task.slug}; rename or delete it ('git branch -m ${ownBranch} <new name>'), or set branch_prefix in the config.`,
+      );
+    }
+  }
+  if (existsSync(path) && !isEmptyDir(path)) {
+    const holder = registered.get(realpathOr(path));
+    const what = holder ? `a worktree of branch '${holder}'` : 'a directory that is in the way';
+    throw new OrchestraError(`The worktree path ${path} is ${what}; remove it, or set worktree_dir in .orchestra/config.yaml.`);
+  }
+  const args = reuseBranch ? ['worktree', 'add', path, ownBranch] : ['worktree', 'add', '-b', ownBranch, path, task.base_branch!];
+  try {
+    await git(root, args);
+  } catch (error) {
+    const detail = error instanceof GitError ? error.detail : String(error);
+    throw new OrchestraError(`Could not create the worktree ${path} (git said: ${detail.replace(/^fatal: /, '').replace(/\.$/, '')}).`);
+  }
+  return { path: realpathOr(path), branch: ownBranch, created: true, createdBranch: !reuseBranch };
+}
+
+/** Undoes ensureWorktree for a start that failed before the agent ran (the worktree holds nothing of value yet). */
+export async function discardWorktree(root: string, made: TaskWorktree): Promise<void> {
+  if (!made.created) return;
+  await git(root, ['worktree', 'remove', '--force', made.path]).catch(() => undefined);
+  if (made.createdBranch) await git(root, ['branch', '-D', made.branch]).catch(() => undefined);
+}
+
+/** Worktrees git knows for the repository: real path → branch (or '' when detached). */
+async function registeredWorktrees(root: string): Promise<Map<string, string>> {
+  const output = await git(root, ['worktree', 'list', '--porcelain']);
+  const result = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of output.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      current = realpathOr(line.slice('worktree '.length));
+      result.set(current, '');
+    } else if (line.startsWith('branch ') && current !== undefined) {
+      result.set(current, line.slice('branch refs/heads/'.length));
+    }
+  }
+  return result;
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return false;
+  }
+}

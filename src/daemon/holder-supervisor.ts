@@ -1,0 +1,204 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.js';
+import type { ExitStatus, HolderMeta, HolderSpec, HolderTask } from '../../protocol/holder.js';
+import { errorMessage, OrchestraError } from '../core/errors.js';
+import { assertSocketPathLength, ensurePrivateDir, type UserDirs } from '../core/paths.js';
+import type { AgentLaunch, ExitListener, TerminalState, Terminals } from '../core/terminals.js';
+import type { Logger } from './log.js';
+
+const HOLDER_MAIN = fileURLToPath(new URL('../holder/main.js', import.meta.url));
+const LAUNCH_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** A holder the daemon watches over its control connection. */
+interface Tracked {
+  key: string;
+  task: HolderTask;
+  agentPid: number;
+  connection: HolderConnection;
+  viewers: number;
+  exit: ExitStatus | undefined;
+  /** Resolves once the agent's end has been recorded in the task. */
+  finished: Promise<ExitStatus | null>;
+}
+
+/**
+ * The daemon's side of the holders (DESIGN.md §1): starts them detached, keeps a control
+ * connection to each to learn of viewers and exits, and after a daemon restart finds them
+ * again from `holders/<key>.json` and their sockets. Holders never depend on it.
+ */
+export class HolderSupervisor implements Terminals {
+  readonly dir: string;
+  private readonly holders = new Map<string, Tracked>();
+
+  constructor(
+    dirs: UserDirs,
+    private readonly log: Logger,
+    private readonly onExit: ExitListener,
+  ) {
+    this.dir = join(dirs.runtime, 'holders');
+  }
+
+  socketPath(key: string): string {
+    return join(this.dir, `${key}.sock`);
+  }
+
+  private metaPath(key: string): string {
+    return join(this.dir, `${key}.json`);
+  }
+
+  state(key: string): TerminalState | undefined {
+    const tracked = this.holders.get(key);
+    return tracked ? { socket: this.socketPath(key), viewers: tracked.viewers } : undefined;
+  }
+
+  /** Finds the holders that run (adopting them) and records the agents that ended while no daemon watched. */
+  async rediscover(): Promise<void> {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    const keys = names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length));
+    await Promise.all(keys.map((key) => this.adopt(key)));
+  }
+
+  private async adopt(key: string): Promise<void> {
+    const meta = this.readMeta(key);
+    if (!meta) return;
+    try {
+      const connection = await HolderConnection.open(this.socketPath(key), { role: 'control', cols: 80, rows: 24, timeoutMs: 2000 });
+      this.track(key, connection);
+      this.log.info(`found holder ${key} of task ${meta.task.id}:${meta.task.slug} (pid ${meta.pid}) again`);
+    } catch (error) {
+      if (!(error instanceof HolderGoneError)) this.log.warn(`holder ${key} did not answer: ${errorMessage(error)}`);
+      const cause = meta.exit ? 'the agent exited while no daemon was running' : 'its holder was gone when the daemon started';
+      await this.finish(key, meta.task, meta.exit, cause, meta.exit ? undefined : meta.agent_pid);
+    }
+  }
+
+  async launch(launch: AgentLaunch): Promise<{ agent_pid: number }> {
+    ensurePrivateDir(dirname(this.dir));
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const socket = this.socketPath(launch.key);
+    assertSocketPathLength(socket);
+    // Left over from a holder killed without a chance to clean up; a live one is tracked.
+    rmSync(socket, { force: true });
+    const specPath = join(this.dir, `${launch.key}.spec.json`);
+    const spec: HolderSpec = {
+      key: launch.key,
+      socket,
+      meta: this.metaPath(launch.key),
+      command: launch.argv,
+      cwd: launch.cwd,
+      env: launch.env,
+      cols: launch.cols,
+      rows: launch.rows,
+      scrollback: 10_000,
+      task: launch.task,
+      agent: launch.agent,
+    };
+    writeFileSync(specPath, JSON.stringify(spec), { mode: 0o600 });
+    mkdirSync(dirname(launch.logPath), { recursive: true });
+    const logFd = openSync(launch.logPath, 'a');
+    const child = spawn(process.execPath, [HOLDER_MAIN, specPath], { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
+    closeSync(logFd);
+    child.unref();
+    let exited: number | null | undefined;
+    child.once('exit', (code) => (exited = code));
+    const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
+    for (;;) {
+      try {
+        const connection = await HolderConnection.open(socket, { role: 'control', cols: launch.cols, rows: launch.rows });
+        const tracked = this.track(launch.key, connection);
+        this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.argv.join(' ')}`);
+        return { agent_pid: tracked.agentPid };
+      } catch (error) {
+        if (!(error instanceof HolderGoneError)) throw error;
+      }
+      if (exited !== undefined || Date.now() > deadline) {
+        rmSync(specPath, { force: true });
+        const why = exited !== undefined ? `exited with status ${exited}` : `did not answer within ${LAUNCH_TIMEOUT_MS / 1000} s`;
+        throw new OrchestraError(`The terminal holder for the agent ${why}; see ${launch.logPath}.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async stop(key: string, force: boolean): Promise<ExitStatus | null> {
+    const tracked = this.holders.get(key);
+    if (!tracked) return null;
+    tracked.connection.send({ t: 'stop', force });
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new OrchestraError(`The agent of task ${tracked.task.id}:${tracked.task.slug} did not end within ${STOP_TIMEOUT_MS / 1000} s; try 'orchestra stop ${tracked.task.id} --force'.`)), STOP_TIMEOUT_MS).unref(),
+    );
+    return Promise.race([tracked.finished, timeout]);
+  }
+
+  /** Lets go of every holder without touching it (the daemon is stopping; the agents go on). */
+  release(): void {
+    for (const tracked of this.holders.values()) tracked.connection.close();
+    this.holders.clear();
+  }
+
+  private track(key: string, connection: HolderConnection): Tracked {
+    let resolveFinished!: (status: ExitStatus | null) => void;
+    const tracked: Tracked = {
+      key,
+      task: connection.hello.task,
+      agentPid: connection.hello.agent_pid,
+      connection,
+      viewers: connection.hello.viewers,
+      exit: undefined,
+      finished: new Promise((resolve) => (resolveFinished = resolve)),
+    };
+    this.holders.set(key, tracked);
+    connection.onMessage((message) => {
+      if (message.t === 'viewers') tracked.viewers = message.count;
+      else if (message.t === 'exit') tracked.exit = { code: message.code, signal: message.signal };
+    });
+    connection.onClose(() => {
+      if (this.holders.get(key) !== tracked) return; // Released.
+      // The holder records the exit in its metadata before it says so; either tells.
+      const exit = tracked.exit ?? this.readMeta(key)?.exit ?? null;
+      const cause = exit ? 'the agent exited' : 'its holder process died';
+      void this.finish(key, tracked.task, exit, cause, exit ? undefined : tracked.agentPid).then(() => resolveFinished(exit));
+    });
+    return tracked;
+  }
+
+  /**
+   * Records an agent's end and removes its holder's files. An agent whose holder died
+   * has lost its terminal; what is left of it is ended rather than left to run unseen.
+   */
+  private async finish(key: string, task: HolderTask, exit: ExitStatus | null, cause: string, orphanGroup: number | undefined): Promise<void> {
+    this.holders.delete(key);
+    if (orphanGroup) {
+      try {
+        process.kill(-orphanGroup, 'SIGTERM');
+      } catch {
+        // Nothing left.
+      }
+    }
+    try {
+      await this.onExit(task, exit, cause);
+    } catch (error) {
+      this.log.error(`could not record the end of task ${task.id}:${task.slug}: ${errorMessage(error)}`);
+    }
+    rmSync(this.metaPath(key), { force: true });
+    rmSync(this.socketPath(key), { force: true });
+    this.log.info(`task ${task.id}:${task.slug}: ${cause}${exit ? ` (${exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`})` : ''}`);
+  }
+
+  private readMeta(key: string): HolderMeta | undefined {
+    try {
+      return JSON.parse(readFileSync(this.metaPath(key), 'utf8')) as HolderMeta;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { spawn, type IPty } from 'node-pty';
+import type { ExitStatus } from '../../protocol/holder.js';
+
+/** How long each polite step of a stop waits before the next, firmer one. */
+const STOP_STEP_MS = 3000;
+
+/**
+ * The agent under its pseudo-terminal. The agent leads its own session and process group
+ * (node-pty makes it so), which lets a stop reach every process it started.
+ */
+export class AgentPty {
+  private readonly pty: IPty;
+  private exitStatus: ExitStatus | undefined;
+  private readonly exited: Promise<ExitStatus>;
+
+  constructor(command: string[], options: { cwd: string; env: Record<string, string>; cols: number; rows: number }) {
+    const [file, ...args] = command;
+    this.pty = spawn(file!, args, {
+      name: 'xterm-256color',
+      cwd: options.cwd,
+      env: options.env,
+      cols: options.cols,
+      rows: options.rows,
+      // Bytes, not strings: clients get exactly what the agent wrote.
+      encoding: null,
+    });
+    // node-pty reports the exit only after the PTY has been read to its end (or 200 ms
+    // later), so the agent's last output arrives before this.
+    this.exited = new Promise((resolve) =>
+      this.pty.onExit(({ exitCode, signal }) => {
+        this.exitStatus = signal ? { code: null, signal } : { code: exitCode, signal: null };
+        resolve(this.exitStatus);
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.pty.pid;
+  }
+
+  get alive(): boolean {
+    return this.exitStatus === undefined;
+  }
+
+  onData(listener: (data: Uint8Array) => void): void {
+    this.pty.onData(listener as unknown as (data: string) => void);
+  }
+
+  onExit(listener: (status: ExitStatus) => void): void {
+    void this.exited.then(listener);
+  }
+
+  write(data: Uint8Array | string): void {
+    if (this.alive) this.pty.write(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.alive) this.pty.resize(cols, rows);
+  }
+
+  /**
+   * Ends the agent and everything in its process group: SIGINT, then SIGTERM, then SIGKILL,
+   * each after the previous had STOP_STEP_MS to work (`force` kills at once). Processes the
+   * agent left behind in its group are killed once it has exited.
+   */
+  async stop(force: boolean): Promise<ExitStatus> {
+    const steps: NodeJS.Signals[] = force ? ['SIGKILL'] : ['SIGINT', 'SIGTERM', 'SIGKILL'];
+    for (const signal of steps) {
+      if (!this.alive) break;
+      this.signalGroup(signal);
+      const done = await Promise.race([this.exited.then(() => true), delay(STOP_STEP_MS).then(() => false)]);
+      if (done) break;
+    }
+    const status = await this.exited;
+    this.signalGroup('SIGKILL');
+    return status;
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pty.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,236 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  encodeFrame,
+  FrameDecoder,
+  FrameError,
+  HOLDER_PROTOCOL_VERSION,
+  parseClientMessage,
+  type ClientMessage,
+  type ExitStatus,
+  type HolderHello,
+  type HolderMessage,
+  type Role,
+} from '../../protocol/holder.js';
+import type { TerminalMirror } from './terminal-mirror.js';
+
+/**
+ * A client connection. `syncing` clients wait for their snapshot and queue the output
+ * that comes meanwhile; `behind` clients could not keep up and get a fresh snapshot once
+ * their socket drains.
+ */
+interface Client {
+  socket: Socket;
+  decoder: FrameDecoder;
+  role: Role | undefined;
+  state: 'new' | 'syncing' | 'live' | 'behind';
+  pending: Uint8Array[];
+  cols: number;
+  rows: number;
+}
+
+/** What the server may do to the agent. */
+export interface AgentControl {
+  write(data: Uint8Array): void;
+  resize(cols: number, rows: number): void;
+  stop(force: boolean): unknown;
+}
+
+/** The hello fields that describe the holder; the server adds the rest. */
+export type HolderIdentity = Omit<HolderHello, 't' | 'version' | 'cols' | 'rows' | 'viewers'>;
+
+/**
+ * Serves the holder's socket: hands each viewer a snapshot of the screen followed by the
+ * live stream, passes viewers' keys and sizes to the agent, answers control requests. A
+ * connection that breaks the protocol is closed alone; the agent never notices.
+ */
+export class HolderServer {
+  private readonly server: Server;
+  private readonly clients = new Set<Client>();
+  /** The viewer whose terminal size the agent gets: the one that attached or typed last. */
+  private sizeOwner: Client | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly identity: () => HolderIdentity,
+    private readonly mirror: TerminalMirror,
+    private readonly agent: AgentControl,
+  ) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Listens with a 0600 socket; fails when the path is taken (another holder of this task). */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const umask = process.umask(0o177);
+      this.server.once('error', reject);
+      this.server.listen(this.socketPath, () => {
+        process.umask(umask);
+        chmodSync(this.socketPath, 0o600);
+        resolve();
+      });
+    });
+  }
+
+  /** Viewers that see the terminal (viewer and readonly roles). */
+  get viewers(): number {
+    let count = 0;
+    for (const client of this.clients) if (client.role === 'viewer' || client.role === 'readonly') count++;
+    return count;
+  }
+
+  /** Whether a person's terminal is attached to answer the app's queries. */
+  get hasInteractiveViewer(): boolean {
+    for (const client of this.clients) if (client.role === 'viewer') return true;
+    return false;
+  }
+
+  /** New bytes from the agent, already written to the mirror. */
+  output(data: Uint8Array): void {
+    for (const client of this.clients) {
+      if (client.role === 'control' || client.role === undefined) continue;
+      if (client.state === 'syncing') client.pending.push(data);
+      else if (client.state === 'live') this.sendOutput(client, data);
+    }
+  }
+
+  /** The agent exited and its output is all sent: tell everyone, close, remove the socket. */
+  async exit(status: ExitStatus): Promise<void> {
+    this.closing = true;
+    rmSync(this.socketPath, { force: true });
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const ended = [...this.clients].map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          client.socket.once('close', () => resolve());
+          if (client.role !== undefined) client.socket.write(encodeFrame({ t: 'exit', ...status }));
+          client.socket.end();
+        }),
+    );
+    // A client that does not hang up is not waited for long.
+    await Promise.race([Promise.all([closed, ...ended]), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const client: Client = { socket, decoder: new FrameDecoder(), role: undefined, state: 'new', pending: [], cols: 0, rows: 0 };
+    this.clients.add(client);
+    socket.on('data', (chunk: Buffer) => {
+      let messages;
+      try {
+        messages = client.decoder.push(chunk).map(parseClientMessage);
+      } catch (error) {
+        this.refuse(client, error instanceof FrameError ? `sent ${error.message}` : 'sent an unreadable frame');
+        return;
+      }
+      for (const message of messages) if (message && this.clients.has(client)) this.handle(client, message);
+    });
+    socket.on('drain', () => {
+      if (client.state === 'behind') this.sync(client);
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.forget(client));
+  }
+
+  private handle(client: Client, message: ClientMessage): void {
+    if (client.role === undefined) {
+      if (message.t !== 'hello') return this.refuse(client, `sent '${message.t}' before hello`);
+      if (message.version !== HOLDER_PROTOCOL_VERSION) {
+        return this.refuse(client, `speaks holder protocol ${message.version}; this holder speaks ${HOLDER_PROTOCOL_VERSION}`);
+      }
+      client.role = message.role;
+      client.cols = message.cols;
+      client.rows = message.rows;
+      this.send(client, { t: 'hello', version: HOLDER_PROTOCOL_VERSION, ...this.identity(), cols: this.mirror.cols, rows: this.mirror.rows, viewers: this.viewers });
+      if (client.role === 'control') return;
+      if (client.role === 'viewer') this.takeSize(client);
+      this.notifyViewers();
+      this.sync(client);
+      return;
+    }
+    switch (message.t) {
+      case 'input':
+        if (client.role === 'readonly') return;
+        if (client.role === 'viewer' && this.sizeOwner !== client) this.takeSize(client);
+        this.agent.write(message.data);
+        return;
+      case 'resize':
+        if (client.role !== 'viewer') return;
+        client.cols = message.cols;
+        client.rows = message.rows;
+        if (this.sizeOwner === client) this.applySize(client.cols, client.rows);
+        return;
+      case 'screen':
+        this.mirror.afterWrites(() => this.send(client, { t: 'screen', id: message.id, text: this.mirror.text(message.lines, message.ansi) }));
+        return;
+      case 'stop':
+        if (client.role === 'control') this.agent.stop(message.force);
+        return;
+      case 'hello':
+        return this.refuse(client, 'sent hello twice');
+    }
+  }
+
+  /** Sends the client a snapshot taken exactly where its live stream begins. */
+  private sync(client: Client): void {
+    client.state = 'syncing';
+    client.pending = [];
+    this.mirror.afterWrites(() => {
+      if (!this.clients.has(client) || client.state !== 'syncing') return;
+      this.send(client, { t: 'snapshot', data: this.mirror.snapshot(), cols: this.mirror.cols, rows: this.mirror.rows });
+      client.state = 'live';
+      const pending = client.pending;
+      client.pending = [];
+      for (const data of pending) this.sendOutput(client, data);
+    });
+  }
+
+  private sendOutput(client: Client, data: Uint8Array): void {
+    this.send(client, { t: 'output', data });
+    // A viewer that cannot keep up never slows the agent: stop streaming to it and
+    // send it a fresh snapshot once its socket has drained.
+    if (client.socket.writableLength > queueLimit(this.mirror)) client.state = 'behind';
+  }
+
+  private takeSize(client: Client): void {
+    this.sizeOwner = client;
+    this.applySize(client.cols, client.rows);
+  }
+
+  private applySize(cols: number, rows: number): void {
+    this.mirror.resize(cols, rows);
+    this.agent.resize(cols, rows);
+  }
+
+  private send(client: Client, message: HolderMessage): void {
+    if (!client.socket.destroyed) client.socket.write(encodeFrame(message));
+  }
+
+  private refuse(client: Client, reason: string): void {
+    this.send(client, { t: 'error', message: `The client ${reason}.` });
+    client.socket.end();
+    // A peer that keeps talking after the refusal is cut off.
+    setTimeout(() => client.socket.destroy(), 1000).unref();
+    this.forget(client);
+  }
+
+  private forget(client: Client): void {
+    if (!this.clients.delete(client)) return;
+    if (this.sizeOwner === client) this.sizeOwner = undefined;
+    if (client.role === 'viewer' || client.role === 'readonly') this.notifyViewers();
+  }
+
+  private notifyViewers(): void {
+    const count = this.viewers;
+    for (const client of this.clients) if (client.role === 'control') this.send(client, { t: 'viewers', count });
+  }
+}
+
+/** About eight screens of output may wait for a viewer (DESIGN.md §7.6), and never less than 256 KiB. */
+function queueLimit(mirror: TerminalMirror): number {
+  return Math.max(256 * 1024, 8 * 16 * mirror.cols * mirror.rows);
+}

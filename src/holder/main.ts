@@ -1,0 +1,62 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { HOLDER_PROTOCOL_VERSION, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { AgentPty } from './agent-pty.js';
+import { HolderServer } from './holder-server.js';
+import { TerminalMirror } from './terminal-mirror.js';
+
+/**
+ * `node holder/main.js <spec file>`: one holder, for one task's agent. Started detached by
+ * the daemon (own session, stdio to the task's log); it knows the protocol and its PTY,
+ * nothing of the daemon, and outlives it.
+ */
+async function main(specPath: string): Promise<void> {
+  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as HolderSpec;
+  // The spec holds the agent's environment (API keys): it is read once and removed.
+  rmSync(specPath, { force: true });
+  // The terminal that started the daemon may close; the holder stays.
+  process.on('SIGHUP', () => {});
+
+  const started = new Date().toISOString();
+  const mirror = new TerminalMirror(spec.cols, spec.rows, spec.scrollback);
+  let agent: AgentPty | undefined;
+  const identity = () => ({ pid: process.pid, agent_pid: agent?.pid ?? 0, task: spec.task, agent: spec.agent, started });
+  // Listen before the agent starts, so that a second holder for the task fails without running a second agent.
+  const server = new HolderServer(spec.socket, identity, mirror, {
+    write: (data) => agent?.write(data),
+    resize: (cols, rows) => agent?.resize(cols, rows),
+    stop: (force) => agent?.stop(force),
+  });
+  await server.listen();
+  agent = new AgentPty(spec.command, { cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows });
+
+  const writeMeta = (exit: ExitStatus | null) => {
+    const meta: HolderMeta = { protocol: HOLDER_PROTOCOL_VERSION, key: spec.key, ...identity(), exit };
+    writeFileSync(`${spec.meta}.tmp`, `${JSON.stringify(meta)}\n`, { mode: 0o600 });
+    renameSync(`${spec.meta}.tmp`, spec.meta);
+  };
+  writeMeta(null);
+
+  agent.onData((data) => {
+    mirror.write(data);
+    server.output(data);
+  });
+  // Without a person attached, the headless terminal answers the app's queries (cursor
+  // position, device attributes); with one, that person's terminal does.
+  mirror.onReply((reply) => {
+    if (!server.hasInteractiveViewer) agent?.write(reply);
+  });
+  agent.onExit((status) => {
+    // Every byte is in the mirror and sent before the exit is reported.
+    mirror.afterWrites(async () => {
+      // Recorded first: a daemon that is down now learns the exit status from this file.
+      writeMeta(status);
+      await server.exit(status);
+      process.exit(0);
+    });
+  });
+}
+
+main(process.argv[2]!).catch((error: unknown) => {
+  process.stderr.write(`orchestra holder: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import xtermHeadless from '@xterm/headless';
+import serializeAddon from '@xterm/addon-serialize';
+
+const { Terminal } = xtermHeadless;
+const { SerializeAddon } = serializeAddon;
+
+/**
+ * The holder's copy of the agent's screen: every byte the agent writes is fed to a headless
+ * xterm, so the current screen can be sent to a client the moment it attaches, without
+ * waiting for the agent to repaint.
+ */
+export class TerminalMirror {
+  private readonly terminal: InstanceType<typeof Terminal>;
+  private readonly serializer: InstanceType<typeof SerializeAddon>;
+
+  constructor(cols: number, rows: number, scrollback: number) {
+    this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
+    this.serializer = new SerializeAddon();
+    this.terminal.loadAddon(this.serializer);
+  }
+
+  get cols(): number {
+    return this.terminal.cols;
+  }
+
+  get rows(): number {
+    return this.terminal.rows;
+  }
+
+  write(data: Uint8Array): void {
+    this.terminal.write(data);
+  }
+
+  /**
+   * Runs `action` once every byte written so far has been parsed, and before any byte
+   * written later is: the point where a snapshot matches the stream exactly.
+   */
+  afterWrites(action: () => void): void {
+    this.terminal.write(new Uint8Array(0), action);
+  }
+
+  /** Answers the terminal gives to the app's queries (device attributes, cursor position …). */
+  onReply(listener: (data: string) => void): void {
+    this.terminal.onData(listener);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols !== this.terminal.cols || rows !== this.terminal.rows) this.terminal.resize(cols, rows);
+  }
+
+  /**
+   * The visible screen as escape sequences that redraw it on a cleared terminal, ending
+   * with an absolute cursor position (the serializer's relative moves drift when the
+   * client's terminal wraps differently). Call it inside afterWrites.
+   */
+  snapshot(): string {
+    const buffer = this.terminal.buffer.active;
+    const screen = this.serializer.serialize({ scrollback: 0 });
+    return `${screen}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
+  }
+
+  /** The screen as plain text (or with colours), with up to `scrollback` lines of history above it. */
+  text(scrollback: number, ansi: boolean): string {
+    if (ansi) return this.serializer.serialize({ scrollback });
+    const buffer = this.terminal.buffer.active;
+    const first = Math.max(0, buffer.baseY - scrollback);
+    const lines: string[] = [];
+    for (let y = first; y < buffer.baseY + this.terminal.rows; y++) {
+      const line = buffer.getLine(y);
+      const text = line?.translateToString(true) ?? '';
+      // A line the terminal wrapped is one line of the agent's output.
+      if (line?.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    return lines.join('\n');
+  }
+
+  dispose(): void {
+    this.terminal.dispose();
+  }
+}

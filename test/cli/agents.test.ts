@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { alive, CLI, git, Sandbox, waitFor } from '../helpers/sandbox.js';
+import { TestTerminal } from '../helpers/terminal.js';
+
+/** Live processes (zombies are dead, waiting to be reaped) whose process group is `pgid` (the agent leads its own group). */
+function groupMembers(pgid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, group, stat]) => Number(group) === pgid && !stat!.startsWith('Z'))
+    .map(([pid]) => Number(pid));
+}
+
+/** A test agent that turns on modes a TUI would (bracketed paste, mouse with SGR encoding, app cursor keys), then echoes lines. */
+const MODES_AGENT = `
+process.stdout.write('\\x1b[?2004h\\x1b[?1000h\\x1b[?1006h\\x1b[?1h');
+process.stdout.write('modes agent ready\\n');
+require('readline').createInterface({ input: process.stdin }).on('line', (l) => process.stdout.write('got: ' + l + '\\n'));
+`;
+
+describe('running agents', () => {
+  const sandbox = new Sandbox();
+  let repo: string;
+  // bash turns bracketed paste on at each prompt; off, the modes seen after a detach are attach's doing.
+  const shellEnv = () => {
+    writeFileSync(join(sandbox.root, 'inputrc'), 'set enable-bracketed-paste off\n');
+    return { ...sandbox.env, PS1: '$ ', INPUTRC: join(sandbox.root, 'inputrc') };
+  };
+  const task = (id: number) => sandbox.ok(['show', String(id), '--json'], { cwd: repo }).then((out) => JSON.parse(out));
+
+  before(async () => {
+    repo = sandbox.repo();
+    mkdirSync(join(repo, '.orchestra'), { recursive: true });
+    writeFileSync(
+      join(repo, '.orchestra', 'config.yaml'),
+      [
+        'agent: demo',
+        'agents:',
+        `  modes: { command: ${JSON.stringify([process.execPath, '-e', MODES_AGENT])} }`,
+        `  sleeper: { command: ${JSON.stringify(['/bin/sh', '-c', 'sleep 300 & sleep 300 & echo sleeping; wait'])} }`,
+        `  quitter: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo about to fail; sleep 0.3; exit 7'])} }`,
+        '',
+      ].join('\n'),
+    );
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'orchestra config');
+  });
+  after(() => sandbox.cleanup());
+
+  it('starts an agent in a new worktree on its own branch, and says so', async () => {
+    await sandbox.ok(['new', 'greet', '-m', 'Write a greeting'], { cwd: repo });
+    const out = await sandbox.ok(['start', '1'], { cwd: repo });
+    const t = await task(1);
+    assert.equal(t.status, 'running');
+    assert.equal(t.branch, 'orchestra/1-greet');
+    assert.ok(t.worktree.startsWith(join(sandbox.home, 'data', 'worktrees')), 'worktrees live outside the repository');
+    assert.match(out, /Started 1:greet with demo in .*1-greet \(branch orchestra\/1-greet\)/);
+    assert.equal(git(t.worktree, 'rev-parse', '--abbrev-ref', 'HEAD'), 'orchestra/1-greet');
+    const status = JSON.parse(await sandbox.ok(['status', '--json'], { cwd: repo }));
+    assert.deepEqual([status[0].alive, status[0].viewers], [true, 0]);
+    // The description reached the agent as its first prompt, after the preamble.
+    await waitFor(async () => (await sandbox.ok(['peek', '1'], { cwd: repo })).includes('Question:'), 'the demo agent to ask');
+    const screen = await sandbox.ok(['peek', '1'], { cwd: repo });
+    assert.match(screen, /Task: Write a greeting/);
+  });
+
+  it('refuses a second start of a running task', async () => {
+    const result = await sandbox.run(['start', '1'], { cwd: repo });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, "orchestra: Task 1:greet's agent is running already; attach to it with 'orchestra attach 1'.\n");
+  });
+
+  it('attaches in a terminal: the screen at once, typing, ctrl-\\ detaches and the terminal is as it was', async () => {
+    const shell = new TestTerminal('/bin/bash', ['--norc', '--noprofile'], { cwd: repo, env: shellEnv() });
+    try {
+      shell.write('echo before-attach\r');
+      await shell.waitFor('before-attach\n$');
+      shell.write(`${process.execPath} ${CLI} attach 1\r`);
+      // The agent drew this before anyone attached: it comes from the holder's screen, not a repaint.
+      await shell.waitFor('Question: what should the file');
+      assert.ok(!shell.screen().includes('before-attach'), 'attach shows the agent on a screen of its own');
+      shell.write('hello from the test\r');
+      await shell.waitFor('Added "hello from the test"');
+      shell.write('\x1c');
+      await shell.waitFor('[detached from 1:greet]');
+      await shell.waitFor(/\$ $/m);
+      const screen = shell.screen();
+      assert.ok(screen.includes('before-attach'), `the user's screen is back:\n${screen}`);
+      assert.equal(shell.xterm.buffer.active.type, 'normal');
+      shell.write('stty -a | tr " " "\\n" | grep -E "^-?(icanon|echo)$" | tr "\\n" " "; echo\r');
+      await shell.waitFor('icanon echo');
+    } finally {
+      shell.kill();
+    }
+    const t = await task(1);
+    assert.equal(t.status, 'running');
+    assert.ok(t.alive, 'detaching leaves the agent running');
+    const file = readFileSync(join(t.worktree, 'demo-1-greet.md'), 'utf8');
+    assert.match(file, /hello from the test/, 'what was typed reached the agent');
+    assert.match(git(t.worktree, 'log', '--format=%s', '-1'), /demo: greet: answer/);
+  });
+
+  it('turns off on detach every mode the agent turned on, and follows resizes', async () => {
+    await sandbox.ok(['new', 'modes', '-m', 'Turn on modes', '--agent', 'modes'], { cwd: repo });
+    await sandbox.ok(['start', 'modes'], { cwd: repo });
+    const shell = new TestTerminal('/bin/bash', ['--norc', '--noprofile'], { cwd: repo, env: shellEnv(), cols: 90, rows: 25 });
+    try {
+      shell.write(`${process.execPath} ${CLI} attach modes\r`);
+      await shell.waitFor('modes agent ready');
+      await shell.flush();
+      assert.equal(shell.xterm.modes.bracketedPasteMode, true, 'the snapshot carries the modes the agent set');
+      shell.resize(70, 20);
+      shell.write('stty size\r');
+      await waitFor(async () => (await sandbox.ok(['peek', 'modes'], { cwd: repo })).includes('got: stty size'), 'the line to arrive');
+      // A detach key inside a bracketed paste is text, not a detach. (Not 0x1c here: this
+      // agent's terminal is cooked, where that byte is SIGQUIT.)
+      shell.write('\x1b[200~pasted\x1b[92;5u\x1b[201~\r');
+      await waitFor(async () => (await sandbox.ok(['peek', 'modes'], { cwd: repo })).includes('got: pasted'), 'the paste to arrive');
+      // The kitty keyboard protocol's ctrl-\ detaches too.
+      shell.write('\x1b[92;5u');
+      await shell.waitFor('[detached from 2:modes]');
+      await shell.flush();
+      const modes = shell.xterm.modes;
+      assert.deepEqual(
+        [modes.bracketedPasteMode, modes.mouseTrackingMode, modes.applicationCursorKeysMode, shell.xterm.buffer.active.type],
+        [false, 'none', false, 'normal'],
+      );
+    } finally {
+      shell.kill();
+    }
+    assert.ok((await task(2)).alive);
+  });
+
+  it('says so when there is nothing to attach to', async () => {
+    await sandbox.ok(['new', 'idle-one', '-m', 'Nothing yet'], { cwd: repo });
+    const result = await sandbox.run(['attach', 'idle-one'], { cwd: repo });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, "orchestra: Task 3:idle-one's agent is not running; start it with 'orchestra start 3'.\n");
+    assert.equal((await sandbox.run(['peek', 'idle-one'], { cwd: repo })).code, 1);
+  });
+
+  it('keeps every agent through a kill -9 of the daemon, and finds them again', async () => {
+    const before = sandbox.holders();
+    assert.equal(before.length, 2);
+    process.kill(await sandbox.daemonPid(), 'SIGKILL');
+    for (const holder of before) assert.ok(alive(holder.pid) && alive(holder.agent_pid));
+    const status = JSON.parse(await sandbox.ok(['status', '--json'], { cwd: repo }));
+    assert.deepEqual(
+      status.filter((t: { alive: boolean }) => t.alive).map((t: { ref: string }) => t.ref),
+      ['1:greet', '2:modes'],
+    );
+    assert.match(await sandbox.ok(['peek', '1'], { cwd: repo }), /Added "hello from the test"/);
+  });
+
+  it('stops an agent and everything in its process group, and keeps the worktree', async () => {
+    await sandbox.ok(['new', 'sleepy', '-m', 'Sleep', '--agent', 'sleeper'], { cwd: repo });
+    await sandbox.ok(['start', 'sleepy'], { cwd: repo });
+    await waitFor(async () => (await sandbox.ok(['peek', 'sleepy'], { cwd: repo })).includes('sleeping'), 'the agent to start');
+    const holder = sandbox.holders().find((h) => h.task.id === 4)!;
+    assert.ok(groupMembers(holder.agent_pid).length >= 3, 'the shell and its two sleeps');
+    const out = await sandbox.ok(['stop', 'sleepy'], { cwd: repo });
+    assert.match(out, /^Stopped 4:sleepy \(exit code \d+\); its worktree .* is kept/);
+    assert.deepEqual(groupMembers(holder.agent_pid), []);
+    assert.ok(!alive(holder.pid), 'the holder has gone');
+    const t = await task(4);
+    assert.equal(t.status, 'idle');
+    assert.equal(t.alive, false);
+    assert.ok(existsSync(t.worktree));
+    assert.match(await sandbox.ok(['stop', 'sleepy'], { cwd: repo }), /has no running agent; nothing to stop/);
+  });
+
+  it('notices an agent that exits on its own: idle, with its exit code', async () => {
+    await sandbox.ok(['new', 'quits', '-m', 'Fail', '--agent', 'quitter'], { cwd: repo });
+    await sandbox.ok(['start', 'quits'], { cwd: repo });
+    await waitFor(async () => (await task(5)).status === 'idle', 'the task to go idle');
+    const t = await task(5);
+    assert.equal(t.exit_code, 7);
+    assert.equal(t.alive, false);
+    const log = await sandbox.ok(['logs', 'quits'], { cwd: repo });
+    assert.match(log, /agent ended \(exit code 7\): the agent exited/);
+  });
+
+  it('resumes the conversation when a stopped task starts again, in the same worktree', async () => {
+    const first = await task(1);
+    await sandbox.ok(['stop', '1'], { cwd: repo });
+    await sandbox.ok(['start', '1'], { cwd: repo });
+    const again = await task(1);
+    assert.equal(again.worktree, first.worktree);
+    await waitFor(async () => (await sandbox.ok(['peek', '1'], { cwd: repo })).includes('Resuming the previous conversation'), 'the demo agent to resume');
+    await sandbox.ok(['stop', '1', '--force'], { cwd: repo });
+  });
+
+  it('gives the agent the environment of the shell that ran start', async () => {
+    writeFileSync(join(repo, 'env-agent.sh'), 'echo "key=$MY_API_KEY task=$ORCHESTRA_TASK_ID root=$ORCHESTRA_PROJECT_ROOT sock=${ORCHESTRA_SOCKET:+set}"; sleep 30\n');
+    await sandbox.ok(['new', 'envy', '-m', 'Env'], { cwd: repo });
+    const config = join(repo, '.orchestra', 'config.yaml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}  envy: { command: [sh, ${join(repo, 'env-agent.sh')}] }\n`);
+    await sandbox.ok(['start', 'envy', '--agent', 'envy'], { cwd: repo, env: { MY_API_KEY: 'sk-from-the-shell' } });
+    await waitFor(async () => (await sandbox.ok(['peek', 'envy'], { cwd: repo })).includes('key='), 'the agent to print');
+    assert.match(await sandbox.ok(['peek', 'envy'], { cwd: repo }), new RegExp(`key=sk-from-the-shell task=6 root=${repo} sock=set`));
+    await sandbox.ok(['stop', 'envy', '--force'], { cwd: repo });
+  });
+});
