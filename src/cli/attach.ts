@@ -1,6 +1,7 @@
 import type { TerminalInfo } from '../../protocol/daemon.js';
 import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.js';
 import { OrchestraError, UsageError } from '../core/errors.js';
+import { describeExit } from '../core/exit-status.js';
 import { DetachKeyMatcher, parseDetachKey } from './detach-key.js';
 
 export interface AttachOptions {
@@ -74,11 +75,9 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
         case 'output':
           stdout.write(message.data);
           return;
-        case 'exit': {
-          const how = message.signal ? `was killed by signal ${message.signal}` : `exited with code ${message.code}`;
-          finish(`[the agent of ${info.ref} ${how}]`, 0);
+        case 'exit':
+          finish(`[the agent of ${info.ref} ended: ${describeExit(message)}]`, 0);
           return;
-        }
         case 'error':
           finish(`[task ${info.ref}'s holder refused the connection: ${message.message}]`, 1);
           return;

@@ -20,6 +20,7 @@ import {
 import { agentInvocation, agentProfile, taskPrompt } from './agents.js';
 import { agentNames, CONFIG_TEMPLATE, DEFAULT_CONFIG, loadConfig, projectConfigPath, SETUP_TEMPLATE, type Config } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
+import { describeExit } from './exit-status.js';
 import { closestMatches } from './fuzzy.js';
 import { currentBranch, findProjectRoot, git, localBranches } from './git.js';
 import type { UserDirs } from './paths.js';
@@ -289,8 +290,8 @@ export class Orchestra {
     const project = await this.project(cwd);
     const task = await project.store.resolve(ref);
     const key = holderKey(project.root, task.id);
+    if (project.terminals.state(key)) new TaskLog(this.dirs, project.root, task).event(`stopping the agent, as asked${force ? ' (--force)' : ''}`);
     const exit = await project.terminals.stop(key, force);
-    if (exit) new TaskLog(this.dirs, project.root, task).event(`stopped by a user${force ? ' (--force)' : ''}`);
     return { task: detail(await project.store.resolve(String(task.id)), project), was_running: exit !== null };
   }
 
@@ -319,8 +320,7 @@ export class Orchestra {
       return; // The task file is gone; there is nothing to record in.
     }
     const code = status === null ? null : (status.code ?? 128 + (status.signal ?? 0));
-    const how = status === null ? 'its exit status is unknown' : status.signal ? `killed by signal ${status.signal}` : `exit code ${status.code}`;
-    new TaskLog(this.dirs, project.root, task).event(`agent ended (${how}): ${cause}`);
+    new TaskLog(this.dirs, project.root, task).event(`agent ended (${describeExit(status)}): ${cause}`);
     const changes: TaskChanges = { exit_code: code ?? undefined };
     if (task.status === 'running') changes.status = 'idle';
     await project.store.update(task, changes);

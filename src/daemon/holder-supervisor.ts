@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.js';
 import type { ExitStatus, HolderMeta, HolderSpec, HolderTask } from '../../protocol/holder.js';
 import { errorMessage, OrchestraError } from '../core/errors.js';
+import { describeExit } from '../core/exit-status.js';
 import { assertSocketPathLength, ensurePrivateDir, type UserDirs } from '../core/paths.js';
 import type { AgentLaunch, ExitListener, TerminalState, Terminals } from '../core/terminals.js';
 import type { Logger } from './log.js';
@@ -191,7 +192,7 @@ export class HolderSupervisor implements Terminals {
     }
     rmSync(this.metaPath(key), { force: true });
     rmSync(this.socketPath(key), { force: true });
-    this.log.info(`task ${task.id}:${task.slug}: ${cause}${exit ? ` (${exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`})` : ''}`);
+    this.log.info(`task ${task.id}:${task.slug}: ${cause} (${describeExit(exit)})`);
   }
 
   private readMeta(key: string): HolderMeta | undefined {

@@ -45,6 +45,8 @@ async function main(specPath: string): Promise<void> {
   mirror.onReply((reply) => {
     if (!server.hasInteractiveViewer) agent?.write(reply);
   });
+  // Someone ending the holder ends the agent the polite way, and its exit is recorded as usual.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void agent?.stop(false));
   agent.onExit((status) => {
     // Every byte is in the mirror and sent before the exit is reported.
     mirror.afterWrites(async () => {
