@@ -76,7 +76,12 @@ export class HolderSupervisor implements Terminals {
       this.track(key, connection);
       this.log.info(`found holder ${key} of task ${meta.task.id}:${meta.task.slug} (pid ${meta.pid}) again`);
     } catch (error) {
-      if (!(error instanceof HolderGoneError)) this.log.warn(`holder ${key} did not answer: ${errorMessage(error)}`);
+      if (!(error instanceof HolderGoneError)) {
+        // Alive but not ours to talk to (another protocol version after an upgrade, or
+        // hung): leave it and its agent alone rather than take it for dead.
+        this.log.warn(`holder ${key} of task ${meta.task.id}:${meta.task.slug} runs but did not shake hands (${errorMessage(error)}); leaving it alone`);
+        return;
+      }
       const cause = meta.exit ? 'the agent exited while no daemon was running' : 'its holder was gone when the daemon started';
       await this.finish(key, meta.task, meta.exit, cause, meta.exit ? undefined : meta.agent_pid);
     }

@@ -45,6 +45,7 @@ describe('running agents', () => {
         `  modes: { command: ${JSON.stringify([process.execPath, '-e', MODES_AGENT])} }`,
         `  sleeper: { command: ${JSON.stringify(['/bin/sh', '-c', 'sleep 300 & sleep 300 & echo sleeping; wait'])} }`,
         `  quitter: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo about to fail; sleep 0.3; exit 7'])} }`,
+        `  counter: { command: ${JSON.stringify(['/bin/sh', '-c', 'seq 1 100; printf "\\033[1;31mred\\033[0m\\n"; exec sleep 300'])} }`,
         '',
       ].join('\n'),
     );
@@ -85,6 +86,8 @@ describe('running agents', () => {
       // The agent drew this before anyone attached: it comes from the holder's screen, not a repaint.
       await shell.waitFor('Question: what should the file');
       assert.ok(!shell.screen().includes('before-attach'), 'attach shows the agent on a screen of its own');
+      const viewers = JSON.parse(await sandbox.ok(['status', '--json'], { cwd: repo }))[0].viewers;
+      assert.equal(viewers, 1, 'status counts the attached terminal');
       shell.write('hello from the test\r');
       await shell.waitFor('Added "hello from the test"');
       shell.write('\x1c');
@@ -186,6 +189,36 @@ describe('running agents', () => {
     assert.match(log, /agent ended \(exit code 7\): the agent exited/);
   });
 
+  it('notices a holder that is killed: idle, and nothing of its agent is left', async () => {
+    await sandbox.ok(['new', 'doomed', '-m', 'x', '--agent', 'sleeper'], { cwd: repo });
+    await sandbox.ok(['start', 'doomed'], { cwd: repo });
+    const holder = sandbox.holders().find((h) => h.task.id === 6)!;
+    process.kill(holder.pid, 'SIGKILL');
+    await waitFor(async () => (await task(6)).status === 'idle', 'the task to go idle');
+    await waitFor(() => groupMembers(holder.agent_pid).length === 0, 'the agent to be ended');
+    assert.match(await sandbox.ok(['logs', 'doomed'], { cwd: repo }), /agent ended \(its exit status is unknown\): its holder process died/);
+  });
+
+  it('starts and attaches at once; peek shows scrollback and colours on request', async () => {
+    await sandbox.ok(['new', 'counts', '-m', 'x', '--agent', 'counter'], { cwd: repo });
+    const terminal = new TestTerminal(process.execPath, [CLI, 'start', 'counts', '--attach'], { cwd: repo, env: sandbox.env, rows: 20 });
+    try {
+      await terminal.waitFor(/^100\nred$/m);
+      terminal.write('\x1c');
+      await terminal.waitFor('[detached from 7:counts]');
+      assert.equal(await terminal.waitExit(), 0);
+    } finally {
+      terminal.kill();
+    }
+    const screen = await sandbox.ok(['peek', 'counts'], { cwd: repo });
+    assert.match(screen, /^83\n(.*\n)*100\nred\n$/, 'the visible 20 rows, the last one where the cursor waits');
+    const all = await sandbox.ok(['peek', 'counts', '--lines', '1000'], { cwd: repo });
+    assert.match(all, /^1\n2\n3\n(.*\n)*100\nred\n/);
+    assert.match(await sandbox.ok(['peek', 'counts', '--ansi'], { cwd: repo }), /\x1b\[[0-9;]*31[0-9;]*mred/);
+    assert.equal((await sandbox.run(['peek', 'counts', '--lines', 'many'], { cwd: repo })).code, 2);
+    await sandbox.ok(['stop', 'counts', '--force'], { cwd: repo });
+  });
+
   it('resumes the conversation when a stopped task starts again, in the same worktree', async () => {
     const first = await task(1);
     await sandbox.ok(['stop', '1'], { cwd: repo });
@@ -203,7 +236,7 @@ describe('running agents', () => {
     writeFileSync(config, `${readFileSync(config, 'utf8')}  envy: { command: [sh, ${join(repo, 'env-agent.sh')}] }\n`);
     await sandbox.ok(['start', 'envy', '--agent', 'envy'], { cwd: repo, env: { MY_API_KEY: 'sk-from-the-shell' } });
     await waitFor(async () => (await sandbox.ok(['peek', 'envy'], { cwd: repo })).includes('key='), 'the agent to print');
-    assert.match(await sandbox.ok(['peek', 'envy'], { cwd: repo }), new RegExp(`key=sk-from-the-shell task=6 root=${repo} sock=set`));
+    assert.match(await sandbox.ok(['peek', 'envy'], { cwd: repo }), new RegExp(`key=sk-from-the-shell task=8 root=${repo} sock=set`));
     await sandbox.ok(['stop', 'envy', '--force'], { cwd: repo });
   });
 });
