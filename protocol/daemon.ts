@@ -63,6 +63,8 @@ export interface StopResult {
   task: TaskDetail;
   /** False when no agent ran, so there was nothing to stop. */
   was_running: boolean;
+  /** How the agent ended ("killed by SIGINT", "exit code 0"); null when none ran. */
+  how: string | null;
 }
 
 /** How a client reaches a running task's terminal: the holder's socket (protocol/holder.ts). */

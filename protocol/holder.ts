@@ -184,7 +184,7 @@ export class FrameDecoder {
     while (this.buffered >= 4) {
       const head = this.peek(4);
       const length = head.readUInt32BE(0);
-      if (length > MAX_FRAME_BYTES) throw new FrameError(`a frame of ${length} bytes is over the limit of ${MAX_FRAME_BYTES}`);
+      if (length > MAX_FRAME_BYTES) throw new FrameError(`a frame of ${length} bytes, over the limit of ${MAX_FRAME_BYTES}`);
       if (this.buffered < 4 + length) break;
       const frame = this.take(4 + length).subarray(4);
       let message: unknown;

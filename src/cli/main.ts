@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { cac, type CAC } from 'cac';
+import { cac, type CAC, type Command } from 'cac';
 import { closestMatches } from '../core/fuzzy.js';
 import { OrchestraError, UsageError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -8,6 +8,8 @@ import { VERSION } from '../core/version.js';
  * The `orchestra` command. Each command's module is loaded only when that command runs,
  * so start-up stays small: users type `orchestra status` all day.
  */
+
+type HelpSection = { title?: string; body: string };
 
 const tasks = () => import('./commands/tasks.js');
 const agents = () => import('./commands/agents.js');
@@ -87,9 +89,25 @@ function buildCli(): CAC {
     .command('daemon <action>', 'Manage the background daemon: run (foreground), start, stop, status')
     .action(async (action: string) => (await import('./commands/daemon.js')).daemon(String(action)));
 
-  cli.help();
+  cli.help((sections) => helpSections(sections, cli.matchedCommand));
   cli.version(VERSION);
   return cli;
+}
+
+const TASK_NOTE = { title: 'Tasks', body: '  A <task> is its id (3), its slug (fix-tests) or both (3:fix-tests).' };
+
+/** cac's help, plus what the command does, the meaning of <task>, and tidy lines. */
+function helpSections(sections: HelpSection[], command: Command | undefined): HelpSection[] {
+  const tidy = sections.map((section) => ({
+    ...section,
+    body: section.body
+      .split('\n')
+      .map((line) => (section.title === 'Examples' ? `  ${line}` : line).trimEnd())
+      .join('\n'),
+  }));
+  if (command?.name) tidy.splice(2, 0, { body: `${command.description}.` });
+  if (!command?.name || command.rawName.includes('<task>')) tidy.push(TASK_NOTE);
+  return tidy;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -47,6 +47,16 @@ const ConfigFileSchema = z.strictObject(
   { error: unknownKeys },
 );
 
+/** A configuration file that cannot be used; `file` names it. */
+export class ConfigError extends OrchestraError {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export type AgentProfileConfig = z.infer<typeof AgentProfileSchema>;
 type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -90,7 +100,7 @@ export function loadConfig(projectRoot: string, configDir: string): Config {
   }
   for (const [name, profile] of Object.entries(config.agents)) {
     if (!(BUILT_IN_AGENTS as readonly string[]).includes(name) && profile.command === undefined) {
-      throw new OrchestraError(`Agent profile '${name}' has no command; add 'command: [program, args…]' under agents.${name} in ${files.join(' or ')}.`);
+      throw new ConfigError(files[1]!, `Agent profile '${name}' has no command; add 'command: [program, args…]' under agents.${name} in ${files.join(' or ')}.`);
     }
   }
   return config;
@@ -107,18 +117,18 @@ function readConfigFile(file: string): ConfigFile | undefined {
     source = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new OrchestraError(`Cannot read ${file}: ${(error as Error).message}.`);
+    throw new ConfigError(file, `Cannot read ${file}: ${(error as Error).message}.`);
   }
   const doc = YAML.parseDocument(source);
   if (doc.errors.length > 0) {
-    throw new OrchestraError(`${file} is not valid YAML at ${yamlErrorReason(doc.errors[0])}.`);
+    throw new ConfigError(file, `${file} is not valid YAML at ${yamlErrorReason(doc.errors[0])}.`);
   }
   const data = doc.toJS() ?? {};
   const result = ConfigFileSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const key = issue.path.join('.');
-    throw new OrchestraError(`${file}: ${key ? `${key} ${issue.message}` : issue.message}.`);
+    throw new ConfigError(file, `${file}: ${key ? `${key} ${issue.message}` : issue.message}.`);
   }
   return result.data;
 }

@@ -18,7 +18,7 @@ import {
   type TaskStatus,
 } from '../../protocol/daemon.js';
 import { agentInvocation, agentProfile, taskPrompt } from './agents.js';
-import { agentNames, CONFIG_TEMPLATE, DEFAULT_CONFIG, loadConfig, projectConfigPath, SETUP_TEMPLATE, type Config } from './config.js';
+import { agentNames, CONFIG_TEMPLATE, ConfigError, DEFAULT_CONFIG, loadConfig, projectConfigPath, SETUP_TEMPLATE, type Config } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
 import { closestMatches } from './fuzzy.js';
@@ -36,7 +36,10 @@ import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, type Tas
 interface Project {
   root: string;
   store: TaskStore;
-  config: Config;
+  /** The project's configuration; throws its ConfigError when a config file is broken. */
+  readonly config: Config;
+  /** Why the configuration cannot be used, if it cannot: reported, but no obstacle to listing or stopping. */
+  configError: ConfigError | undefined;
   terminals: Terminals;
   dirs: UserDirs;
 }
@@ -58,8 +61,8 @@ export class Orchestra {
   readonly dirs: UserDirs;
   private readonly terminals: Terminals;
   private readonly stores = new Map<string, TaskStore>();
-  /** Tasks being started right now (holder keys): a second start waits for nothing and is refused. */
-  private readonly starting = new Set<string>();
+  /** Starts in progress, by holder key: a second start is refused, and an exit waits for the start to be recorded. */
+  private readonly starting = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: OrchestraOptions) {
     this.dirs = options.dirs;
@@ -131,6 +134,7 @@ export class Orchestra {
       const { tasks, problems } = await project.store.list();
       result.tasks.push(...tasks.map((t) => info(t, project)));
       result.problems.push(...problems);
+      if (project.configError) result.problems.push({ path: project.configError.file, reason: project.configError.message });
     }
     return result;
   }
@@ -196,9 +200,10 @@ export class Orchestra {
     if (project.terminals.state(key) || this.starting.has(key)) {
       throw new OrchestraError(`Task ${refOf(task)}'s agent is running already; attach to it with 'orchestra attach ${task.id}'.`);
     }
-    this.starting.add(key);
+    const started = this.start(project, task, key, params, output);
+    this.starting.set(key, started);
     try {
-      return await this.start(project, task, key, params, output);
+      return await started;
     } finally {
       this.starting.delete(key);
     }
@@ -236,10 +241,9 @@ export class Orchestra {
     const worktree = await ensureWorktree(root, task, path, branch);
     let launched = false;
     try {
-      if (worktree.created) {
-        log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
-        if (!params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
-      }
+      if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
+      if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
+      if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
       const { agent_pid } = await project.terminals.launch({
         key,
         task: { id: task.id, slug: task.slug, project: root },
@@ -263,7 +267,6 @@ export class Orchestra {
 
   private async runSetup(project: Project, log: TaskLog, worktree: TaskWorktree, env: Record<string, string>, output: (chunk: string) => void): Promise<void> {
     const { script, timeout } = project.config.setup;
-    log.event(`setup: running ${script}`);
     try {
       const ran = await runSetup({
         script,
@@ -272,13 +275,14 @@ export class Orchestra {
         worktree: worktree.path,
         timeoutSeconds: timeout,
         env,
+        started: () => log.event(`setup: running ${script}`),
         output: (chunk) => {
           log.raw(chunk);
           output(chunk);
         },
         logPath: log.path,
       });
-      log.event(ran ? 'setup: finished' : 'setup: no script, skipped');
+      log.event(ran ? 'setup: finished' : `setup: no ${script}, nothing to run`);
     } catch (error) {
       log.event(`setup: ${(error as Error).message}`);
       throw error;
@@ -292,7 +296,7 @@ export class Orchestra {
     const key = holderKey(project.root, task.id);
     if (project.terminals.state(key)) new TaskLog(this.dirs, project.root, task).event(`stopping the agent, as asked${force ? ' (--force)' : ''}`);
     const exit = await project.terminals.stop(key, force);
-    return { task: detail(await project.store.resolve(String(task.id)), project), was_running: exit !== null };
+    return { task: detail(await project.store.resolve(String(task.id)), project), was_running: exit !== null, how: exit ? describeExit(exit) : null };
   }
 
   /** Where to reach the task's terminal (for attach and peek), and the detach key to use. */
@@ -304,7 +308,9 @@ export class Orchestra {
       const how = task.status === 'draft' ? `start it with 'orchestra start ${task.id}'` : `start it again with 'orchestra start ${task.id}'`;
       throw new OrchestraError(`Task ${refOf(task)}'s agent is not running; ${how}.`);
     }
-    return { ref: refOf(task), socket: state.socket, detach_key: project.config.detach_key };
+    // A broken config does not keep anyone from a running agent.
+    const detachKey = project.configError ? DEFAULT_CONFIG.detach_key : project.config.detach_key;
+    return { ref: refOf(task), socket: state.socket, detach_key: detachKey };
   }
 
   /**
@@ -313,6 +319,10 @@ export class Orchestra {
    */
   async agentExited(holder: HolderTask, status: ExitStatus | null, cause: string): Promise<void> {
     const project = this.projectAt(holder.project);
+    // An agent that ends right after it started: its start is recorded first, then its end;
+    // if the start failed because of it, the task stays as it was.
+    const start = this.starting.get(holderKey(project.root, holder.id));
+    const startFailed = start ? await start.then(() => false, () => true) : false;
     let task: TaskRecord;
     try {
       task = await project.store.resolve(String(holder.id));
@@ -320,7 +330,8 @@ export class Orchestra {
       return; // The task file is gone; there is nothing to record in.
     }
     const code = status === null ? null : (status.code ?? 128 + (status.signal ?? 0));
-    new TaskLog(this.dirs, project.root, task).event(`agent ended (${describeExit(status)}): ${cause}`);
+    new TaskLog(this.dirs, project.root, task).event(`agent ended: ${describeExit(status)}${cause ? ` (${cause})` : ''}`);
+    if (startFailed) return;
     const changes: TaskChanges = { exit_code: code ?? undefined };
     if (task.status === 'running') changes.status = 'idle';
     await project.store.update(task, changes);
@@ -352,7 +363,25 @@ export class Orchestra {
       store = new TaskStore(root);
       this.stores.set(root, store);
     }
-    return { root, store, config: loadConfig(root, this.dirs.config), terminals: this.terminals, dirs: this.dirs };
+    let config: Config | undefined;
+    let configError: ConfigError | undefined;
+    try {
+      config = loadConfig(root, this.dirs.config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      configError = error;
+    }
+    return {
+      root,
+      store,
+      get config(): Config {
+        if (configError) throw configError;
+        return config!;
+      },
+      configError,
+      terminals: this.terminals,
+      dirs: this.dirs,
+    };
   }
 }
 
@@ -366,7 +395,8 @@ function info(task: TaskRecord, project: Project): TaskInfo {
     base_branch: task.base_branch,
     branch: task.branch,
     worktree: task.worktree,
-    agent: task.agent ?? project.config.agent,
+    // With a broken config the default agent is unknown; the task still lists.
+    agent: task.agent ?? (project.configError ? '?' : project.config.agent),
     created: task.created,
     updated: task.updated,
     exit_code: task.exit_code,

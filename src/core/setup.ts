@@ -12,6 +12,8 @@ export interface SetupRun {
   worktree: string;
   timeoutSeconds: number;
   env: Record<string, string>;
+  /** Called when the script is found and about to run. */
+  started: () => void;
   /** Receives the script's output as it comes (stdout and stderr interleaved). */
   output: (chunk: string) => void;
   /** Where the output is kept, named in the error when the script fails. */
@@ -29,6 +31,7 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
     if (run.optional) return false;
     throw new OrchestraError(`The setup script ${path} (setup.script in the config) does not exist; create it or change setup.script.`);
   }
+  run.started();
   const executable = isExecutable(path);
   const [file, args] = executable ? [path, []] : ['/bin/sh', [path]];
   const child = spawn(file, args, { cwd: run.worktree, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -45,7 +48,16 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
   }, run.timeoutSeconds * 1000);
   const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolvePromise) => {
     child.once('error', (error) => resolvePromise({ code: null, signal: null, error }));
-    child.once('close', (code, signal) => resolvePromise({ code, signal }));
+    child.once('exit', (code, signal) => {
+      // The script is done when it exits; something it left in the background may hold its
+      // output open, and is not waited for.
+      const streams = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 200);
+      child.once('close', () => clearTimeout(streams));
+      resolvePromise({ code, signal });
+    });
   });
   clearTimeout(timer);
   const name = run.script;

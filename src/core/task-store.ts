@@ -34,6 +34,7 @@ export interface TaskRecord {
 /** The front-matter keys Orchestra writes; values of `undefined` remove the key. */
 export type TaskChanges = Partial<Record<Exclude<keyof TaskRecord, 'id' | 'slug' | 'path' | 'extra' | 'description'>, FrontValue | undefined>>;
 
+const REMOVED_FILE = '.removed';
 const FILE_NAME = /^(\d+):([a-z0-9][a-z0-9-]*)\.md$/;
 const STRING_KEYS = ['base_branch', 'agent', 'branch', 'worktree', 'created', 'updated', 'merged_commit'] as const;
 const KNOWN_KEYS = new Set<string>(['status', 'exit_code', ...STRING_KEYS]);
@@ -124,7 +125,7 @@ export class TaskStore {
       // Unreadable files count too: once repaired, they would share the slug.
       const existing = names.find((name) => new RegExp(`^\\d+:${slug}\\.md$`).test(name));
       if (existing) throw new OrchestraError(`A task named '${slug}' exists already (${existing.slice(0, -3)}); pick another slug or use that task.`);
-      let id = 1 + Math.max(0, ...names.map((n) => Number(/^(\d+):/.exec(n)?.[1] ?? 0)));
+      let id = 1 + Math.max(this.highestRemovedId(), ...names.map((n) => Number(/^(\d+):/.exec(n)?.[1] ?? 0)));
       const text = renderTaskFile(front, description);
       for (;;) {
         const path = join(this.dir, `${id}:${slug}.md`);
@@ -144,11 +145,24 @@ export class TaskStore {
     });
   }
 
+  /**
+   * Deletes the task's file. Its id is never given out again (its branch, log and worktree
+   * name carry it), so the highest removed id is kept in `.orchestra/tasks/.removed`.
+   */
   remove(task: TaskRecord): Promise<void> {
     return this.serialize(async () => {
+      if (task.id > this.highestRemovedId()) await writeAtomic(join(this.dir, REMOVED_FILE), `${task.id}\n`);
       await fs.rm(task.path, { force: true });
       this.cache.delete(task.path);
     });
+  }
+
+  private highestRemovedId(): number {
+    try {
+      return Number.parseInt(readFileSync(join(this.dir, REMOVED_FILE), 'utf8'), 10) || 0;
+    } catch {
+      return 0;
+    }
   }
 
   private serialize<T>(operation: () => Promise<T>): Promise<T> {
@@ -274,7 +288,10 @@ function nameMatchesRef(fileName: string, ref: string): boolean {
 function unknownTaskMessage(ref: string, tasks: TaskRecord[], projectRoot: string): string {
   if (tasks.length === 0) return `There is no task '${ref}': the project ${projectRoot} has no tasks yet; create one with 'orchestra new <slug>'.`;
   // An id is not a misspelt slug: say which ids exist instead of guessing.
-  if (/^\d+(:.*)?$/.test(ref)) return `There is no task ${ref}; the ids run from ${tasks[0]!.id} to ${tasks[tasks.length - 1]!.id} ('orchestra status' lists them).`;
+  if (/^\d+(:.*)?$/.test(ref)) {
+    const ids = tasks.length === 1 ? `the only task is ${refOf(tasks[0]!)}` : `the ids run from ${tasks[0]!.id} to ${tasks[tasks.length - 1]!.id}`;
+    return `There is no task ${ref}; ${ids} ('orchestra status' lists them).`;
+  }
   const candidates = closestMatches(ref, tasks.map(refOf), (r) => r.slice(r.indexOf(':') + 1));
   if (candidates.length > 0) return `There is no task '${ref}'; did you mean ${candidates.join(' or ')}?`;
   return `There is no task '${ref}' in ${projectRoot}; 'orchestra status' lists the tasks.`;

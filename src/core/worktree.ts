@@ -20,6 +20,11 @@ export interface TaskWorktree {
   created: boolean;
   /** True when this call also made the branch (so undoing the start may delete it). */
   createdBranch: boolean;
+  /**
+   * True for this task's own worktree left by a start that did not finish (the daemon died
+   * midway): taken up again and set up again, but never discarded, since it may hold work.
+   */
+  adopted: boolean;
 }
 
 /** `<repo>-<hash of its path>`: a name per project that is readable and never collides. */
@@ -55,13 +60,16 @@ export async function ensureWorktree(
 ): Promise<TaskWorktree> {
   const registered = await registeredWorktrees(root);
   if (task.worktree && registered.has(realpathOr(task.worktree))) {
-    return { path: task.worktree, branch: task.branch ?? branch, created: false, createdBranch: false };
+    return { path: task.worktree, branch: task.branch ?? branch, created: false, createdBranch: false, adopted: false };
+  }
+  const ownBranch = task.branch ?? branch;
+  if (registered.get(realpathOr(path)) === ownBranch) {
+    return { path: realpathOr(path), branch: ownBranch, created: false, createdBranch: false, adopted: true };
   }
   if ((await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '')) === '') {
     throw new OrchestraError(`The repository ${root} has no commits yet, so there is nothing to start a worktree from; make a first commit.`);
   }
   const branches = await localBranches(root);
-  const ownBranch = task.branch ?? branch;
   const reuseBranch = task.branch !== null && branches.includes(task.branch);
   if (!reuseBranch) {
     if (!task.base_branch) throw new OrchestraError(`Task ${task.id}:${task.slug} has no base_branch; add 'base_branch: <branch>' to its front matter ('orchestra edit ${task.id}').`);
@@ -88,7 +96,7 @@ export async function ensureWorktree(
     const detail = error instanceof GitError ? error.detail : String(error);
     throw new OrchestraError(`Could not create the worktree ${path} (git said: ${detail.replace(/^fatal: /, '').replace(/\.$/, '')}).`);
   }
-  return { path: realpathOr(path), branch: ownBranch, created: true, createdBranch: !reuseBranch };
+  return { path: realpathOr(path), branch: ownBranch, created: true, createdBranch: !reuseBranch, adopted: false };
 }
 
 /** Undoes ensureWorktree for a start that failed before the agent ran (the worktree holds nothing of value yet). */

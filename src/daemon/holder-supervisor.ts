@@ -13,6 +13,20 @@ import type { Logger } from './log.js';
 const HOLDER_MAIN = fileURLToPath(new URL('../holder/main.js', import.meta.url));
 const LAUNCH_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 15_000;
+const ORPHAN_GRACE_MS = 2000;
+const EARLY_EXIT_MS = 300;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // Nothing left.
+  }
+}
 
 /** A holder the daemon watches over its control connection. */
 interface Tracked {
@@ -22,6 +36,8 @@ interface Tracked {
   connection: HolderConnection;
   viewers: number;
   exit: ExitStatus | undefined;
+  /** Resolves when the holder has gone, with how the agent ended. */
+  ended: Promise<ExitStatus | null>;
   /** Resolves once the agent's end has been recorded in the task. */
   finished: Promise<ExitStatus | null>;
 }
@@ -82,7 +98,7 @@ export class HolderSupervisor implements Terminals {
         this.log.warn(`holder ${key} of task ${meta.task.id}:${meta.task.slug} runs but did not shake hands (${errorMessage(error)}); leaving it alone`);
         return;
       }
-      const cause = meta.exit ? 'the agent exited while no daemon was running' : 'its holder was gone when the daemon started';
+      const cause = meta.exit ? 'while no daemon was running' : 'its holder was gone when the daemon started';
       await this.finish(key, meta.task, meta.exit, cause, meta.exit ? undefined : meta.agent_pid);
     }
   }
@@ -122,12 +138,20 @@ export class HolderSupervisor implements Terminals {
         const connection = await HolderConnection.open(socket, { role: 'control', cols: launch.cols, rows: launch.rows });
         const tracked = this.track(launch.key, connection);
         this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.argv.join(' ')}`);
+        // An agent that cannot run (a bad flag, a missing key) usually ends at once: that is
+        // a failed start, said as such, rather than a start followed by a quiet exit.
+        const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS).then(() => undefined)]);
+        if (early !== undefined) throw new OrchestraError(`The agent exited at once (${describeExit(early)}); its last screen is in ${launch.logPath}.`);
         return { agent_pid: tracked.agentPid };
       } catch (error) {
         if (!(error instanceof HolderGoneError)) throw error;
       }
       if (exited !== undefined || Date.now() > deadline) {
         rmSync(specPath, { force: true });
+        // The agent may have come and gone before the first handshake: its holder says how.
+        const exit = exited !== undefined ? this.readMeta(launch.key)?.exit : undefined;
+        rmSync(this.metaPath(launch.key), { force: true });
+        if (exit) throw new OrchestraError(`The agent exited at once (${describeExit(exit)}); its last screen is in ${launch.logPath}.`);
         const why = exited !== undefined ? `exited with status ${exited}` : `did not answer within ${LAUNCH_TIMEOUT_MS / 1000} s`;
         throw new OrchestraError(`The terminal holder for the agent ${why}; see ${launch.logPath}.`);
       }
@@ -152,6 +176,7 @@ export class HolderSupervisor implements Terminals {
   }
 
   private track(key: string, connection: HolderConnection): Tracked {
+    let resolveEnded!: (status: ExitStatus | null) => void;
     let resolveFinished!: (status: ExitStatus | null) => void;
     const tracked: Tracked = {
       key,
@@ -160,6 +185,7 @@ export class HolderSupervisor implements Terminals {
       connection,
       viewers: connection.hello.viewers,
       exit: undefined,
+      ended: new Promise((resolve) => (resolveEnded = resolve)),
       finished: new Promise((resolve) => (resolveFinished = resolve)),
     };
     this.holders.set(key, tracked);
@@ -171,7 +197,8 @@ export class HolderSupervisor implements Terminals {
       if (this.holders.get(key) !== tracked) return; // Released.
       // The holder records the exit in its metadata before it says so; either tells.
       const exit = tracked.exit ?? this.readMeta(key)?.exit ?? null;
-      const cause = exit ? 'the agent exited' : 'its holder process died';
+      const cause = exit ? '' : 'its holder process died';
+      resolveEnded(exit);
       void this.finish(key, tracked.task, exit, cause, exit ? undefined : tracked.agentPid).then(() => resolveFinished(exit));
     });
     return tracked;
@@ -184,11 +211,9 @@ export class HolderSupervisor implements Terminals {
   private async finish(key: string, task: HolderTask, exit: ExitStatus | null, cause: string, orphanGroup: number | undefined): Promise<void> {
     this.holders.delete(key);
     if (orphanGroup) {
-      try {
-        process.kill(-orphanGroup, 'SIGTERM');
-      } catch {
-        // Nothing left.
-      }
+      signalGroup(orphanGroup, 'SIGHUP');
+      // One that ignores the hang-up is not left running unseen.
+      setTimeout(() => signalGroup(orphanGroup, 'SIGKILL'), ORPHAN_GRACE_MS).unref();
     }
     try {
       await this.onExit(task, exit, cause);
@@ -197,7 +222,7 @@ export class HolderSupervisor implements Terminals {
     }
     rmSync(this.metaPath(key), { force: true });
     rmSync(this.socketPath(key), { force: true });
-    this.log.info(`task ${task.id}:${task.slug}: ${cause} (${describeExit(exit)})`);
+    this.log.info(`task ${task.id}:${task.slug}: agent ended: ${describeExit(exit)}${cause ? ` (${cause})` : ''}`);
   }
 
   private readMeta(key: string): HolderMeta | undefined {

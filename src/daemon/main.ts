@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DAEMON_PROTOCOL_VERSION, Methods, SETUP_OUTPUT_NOTIFICATION } from '../../protocol/daemon.js';
 import { Params } from '../../protocol/daemon-params.js';
@@ -47,7 +47,7 @@ export async function runDaemon(): Promise<void> {
     started,
     socket: socketPath,
     log: log.path,
-    projects: core.registry.list(),
+    projects: core.registry.list().filter((root) => existsSync(root)),
   }));
   server.on(Methods.shutdown, Params.none, () => {
     // The asking client hangs up once it has this reply; close() waits for that.

@@ -115,6 +115,13 @@ describe('start: worktrees and the setup script', () => {
     let result = await sandbox.run(['start', '1'], { cwd: empty });
     assert.equal(result.stderr, `orchestra: The repository ${empty} has no commits yet, so there is nothing to start a worktree from; make a first commit.\n`);
 
+    setup('#!/bin/sh\n', `agents:\n  instant: { command: [sh, -c, "echo missing API key; exit 3"] }\n`);
+    result = await sandbox.run(['start', 'taken', '--agent', 'instant'], { cwd: repo });
+    assert.match(result.stderr, /^orchestra: The agent exited at once \(exit code 3\); its last screen is in .*task\.log\.\n$/);
+    assert.deepEqual([(await show('taken')).status, (await show('taken')).exit_code], ['draft', null], 'the task is as it was');
+    assert.match(readFileSync(result.stderr.match(/in (\S+task\.log)/)![1]!, 'utf8'), /--- the agent's last screen ---\nmissing API key\n/);
+    assert.deepEqual(sandbox.holders().filter((h) => h.task.id === 5), [], 'nothing is left of its holder');
+
     result = await sandbox.run(['start', '4', '--agent', 'claude'], { cwd: repo, env: { PATH: '/usr/bin:/bin' } });
     assert.equal(
       result.stderr,
@@ -142,9 +149,35 @@ describe('start: worktrees and the setup script', () => {
     });
     assert.equal(pwd.trim(), expected);
     const noTty = await sandbox.run(['cd', '7'], { cwd: repo });
-    assert.equal(noTty.stderr, 'orchestra: orchestra cd opens a subshell and needs a terminal; use: cd "$(orchestra path 7)".\n');
+    assert.equal(noTty.stderr, 'orchestra: Without the shell integration, cd opens a subshell, which needs a terminal; use: cd "$(orchestra path 7)".\n');
+    assert.equal(noTty.code, 1);
     assert.equal((await sandbox.run(['path', 'no-base'], { cwd: repo })).stderr, "orchestra: Task 4:no-base has no worktree yet; 'orchestra start 4' makes one.\n");
     assert.equal((await sandbox.run(['shell-init', 'tcsh'])).code, 2);
     await sandbox.ok(['stop', '7', '--force'], { cwd: repo });
+  });
+
+  it('does not wait for what a setup script leaves in the background', async () => {
+    setup('#!/bin/sh\necho starting a helper\nsleep 30 &\nexit 0\n', 'setup:\n  timeout: 10\n');
+    await sandbox.ok(['new', 'bg-setup', '-m', 'x'], { cwd: repo });
+    const started = Date.now();
+    assert.match(await sandbox.ok(['start', 'bg-setup'], { cwd: repo }), /^starting a helper\nStarted/);
+    assert.ok(Date.now() - started < 5000, 'start returned once the script exited');
+    await sandbox.ok(['stop', 'bg-setup', '--force'], { cwd: repo });
+  });
+
+  it('lists and stops agents while the config is broken, and says what is wrong with it', async () => {
+    setup('#!/bin/sh\n');
+    await sandbox.ok(['new', 'survivor', '-m', 'x'], { cwd: repo });
+    await sandbox.ok(['start', 'survivor'], { cwd: repo });
+    const config = join(repo, '.orchestra', 'config.yaml');
+    writeFileSync(config, 'agents:\n  x: { commnd: [a] }\n');
+    const status = await sandbox.run(['status'], { cwd: repo });
+    assert.equal(status.code, 0);
+    assert.match(status.stdout, /survivor/);
+    assert.match(status.stderr, new RegExp(`^orchestra: ${config}: agents\\.x has unknown key 'commnd'`));
+    assert.match(await sandbox.ok(['stop', 'survivor'], { cwd: repo }), /^Stopped/);
+    const start = await sandbox.run(['start', 'survivor'], { cwd: repo });
+    assert.equal(start.code, 1);
+    assert.match(start.stderr, /agents\.x has unknown key 'commnd'/);
   });
 });

@@ -20,6 +20,15 @@ describe('task store', () => {
     assert.deepEqual(await store.list(), { tasks: [], problems: [] });
   });
 
+  it('never gives out the id of a removed task again', async () => {
+    const own = new TaskStore(mkdtempSync(join(root, 'ids-')));
+    await own.create('one', { status: 'draft' }, 'x\n');
+    const two = await own.create('two', { status: 'draft' }, 'x\n');
+    await own.remove(two);
+    assert.equal((await own.create('three', { status: 'draft' }, 'x\n')).id, 3);
+    assert.equal((await own.list()).tasks.length, 2, 'the record of removed ids is not a task');
+  });
+
   it('gives concurrent creators distinct ids and complete files', async () => {
     const created = await Promise.all(Array.from({ length: 30 }, (_, i) => store.create(`task-${i}`, { status: 'draft', base_branch: 'main' }, `Task ${i}\n`)));
     const ids = created.map((t) => t.id).sort((a, b) => a - b);
@@ -99,6 +108,7 @@ describe('task store', () => {
     await assert.rejects(store.resolve('task-2'), /There is no task 'task-2'/);
     mkdirSync(store.dir, { recursive: true });
     const { readdirSync } = await import('node:fs');
-    assert.deepEqual(readdirSync(store.dir).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(readdirSync(store.dir).filter((n) => n.endsWith('.tmp')), []);
+    assert.equal(readFileSync(join(store.dir, '.removed'), 'utf8'), `${task.id}\n`, 'the removed id is remembered');
   });
 });

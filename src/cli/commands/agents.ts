@@ -1,4 +1,4 @@
-import { Methods, SETUP_OUTPUT_NOTIFICATION, type TaskDetail } from '../../../protocol/daemon.js';
+import { Methods, SETUP_OUTPUT_NOTIFICATION } from '../../../protocol/daemon.js';
 import { HolderConnection } from '../../../protocol/holder-client.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
 import { attach as attachTerminal } from '../attach.js';
@@ -23,6 +23,9 @@ function shellEnv(): Record<string, string> {
 }
 
 export async function start(ref: string, options: StartOptions): Promise<void> {
+  if (options.attach && !(process.stdin.isTTY && process.stdout.isTTY)) {
+    throw new UsageError(`--attach needs a terminal; start without it and use 'orchestra peek ${ref}' to see the screen.`);
+  }
   const task = await withDaemon(async (client) => {
     // The setup script's output, live, as the daemon runs it.
     client.onNotification(SETUP_OUTPUT_NOTIFICATION, (params) => process.stdout.write(String((params as { data?: unknown }).data ?? '')));
@@ -51,11 +54,7 @@ export async function stop(ref: string, options: { force?: boolean }): Promise<v
     console.log(`${paint(task.ref, 'bold')} has no running agent; nothing to stop.`);
     return;
   }
-  console.log(`Stopped ${paint(task.ref, 'bold')}${exitNote(task)}; its worktree ${task.worktree} is kept ('orchestra start ${task.id}' resumes).`);
-}
-
-function exitNote(task: TaskDetail): string {
-  return task.exit_code === null ? '' : ` (exit code ${task.exit_code})`;
+  console.log(`Stopped ${paint(task.ref, 'bold')} (${result.how}); its worktree ${task.worktree} is kept ('orchestra start ${task.id}' resumes).`);
 }
 
 export async function attach(ref: string, options: { readOnly?: boolean; detachKey?: string }): Promise<void> {
@@ -79,6 +78,7 @@ export async function peek(ref: string, options: { lines?: string; ansi?: boolea
   }
   const text = await connection.screen(lines, options.ansi === true);
   connection.close();
-  process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
-  if (options.ansi) process.stdout.write('\x1b[0m');
+  // With colours, attributes are reset before the last newline, so the prompt after it is plain.
+  const end = options.ansi ? '\x1b[0m\n' : '\n';
+  process.stdout.write(text === '' ? text : `${text.replace(/\r?\n$/, '')}${end}`);
 }

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { paint } from '../output.js';
 import * as agents from './agents.js';
 import { status } from './status.js';
 import { newTask } from './tasks.js';
+import { worktreeOf as worktree } from './worktree.js';
 
 /**
  * `orchestra demo`: a throwaway repository with two tasks run by the built-in demo agent,
@@ -32,10 +33,15 @@ export async function demo(): Promise<void> {
     await run();
     console.log();
   };
-  await step('new greet -m "Write a greeting"', () => newTask('greet', { message: 'Write a greeting for the README.\n' }));
-  await step('new notes -m "Take notes"', () => newTask('notes', { message: 'Take notes on the project.\n' }));
+  for (const [slug, text] of [
+    ['greet', 'Write a greeting for the README.'],
+    ['notes', 'Take notes on the project.'],
+  ] as const) {
+    await step(`new ${slug} -m "${text}"`, () => newTask(slug, { message: `${text}\n` }));
+  }
   await step('start 1', () => agents.start('1', {}));
   await step('start 2', () => agents.start('2', {}));
+  const worktrees = dirname(await worktree('1'));
   // Let the agents get to work before looking at them.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   await step('status', () => status({}));
@@ -53,7 +59,7 @@ export async function demo(): Promise<void> {
       `The demo project stays in ${dir}; both agents keep running. Try, from there:`,
       '  orchestra status            orchestra attach 2        orchestra peek 1 --lines 20',
       '  orchestra logs 1            orchestra cd 1            orchestra stop 2',
-      `Clean up: cd ${dir} && orchestra stop 1 && orchestra stop 2 && cd - && rm -rf ${dir}`,
+      `Clean up: (cd ${dir} && orchestra stop 1 && orchestra stop 2) && rm -rf ${dir} ${worktrees}`,
     ].join('\n'),
   );
 }

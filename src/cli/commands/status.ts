@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { Methods, TASK_STATUSES, type TaskInfo } from '../../../protocol/daemon.js';
+import { Methods, TASK_STATUSES, type TaskInfo, type TaskProblem } from '../../../protocol/daemon.js';
 import { printJson, withDaemon } from '../context.js';
 import { age, paint, STATUS_STYLE, table } from '../output.js';
 
@@ -11,7 +11,7 @@ export interface StatusOptions {
 /** `orchestra status`: the project's tasks grouped by status, in the order a task moves through them. */
 export async function status(options: StatusOptions): Promise<void> {
   const list = await withDaemon((c) => c.request(Methods.listTasks, { cwd: process.cwd(), all: options.all }));
-  for (const problem of list.problems) process.stderr.write(`orchestra: cannot read ${problem.path}: ${problem.reason}.\n`);
+  for (const problem of list.problems) process.stderr.write(`orchestra: ${problemSentence(problem)}\n`);
   if (options.json) return printJson(list.tasks);
   if (list.tasks.length === 0) {
     console.log(options.all ? 'No tasks in any project yet.' : 'No tasks yet; create one with: orchestra new <slug> -m "what the agent should do"');
@@ -26,6 +26,11 @@ export async function status(options: StatusOptions): Promise<void> {
     }
     printGroups(list.tasks.filter((t) => t.project === project), width);
   });
+}
+
+/** A task file's problem names the file; a config error's message names it already. */
+function problemSentence(problem: TaskProblem): string {
+  return problem.reason.includes(problem.path) ? problem.reason : `cannot read ${problem.path}: ${problem.reason}.`;
 }
 
 function printGroups(tasks: TaskInfo[], width: number | undefined): void {

@@ -5,7 +5,7 @@ import { withDaemon } from '../context.js';
 
 /** Commands that take the user to a task's worktree: path, cd, shell-init. */
 
-async function worktreeOf(ref: string): Promise<string> {
+export async function worktreeOf(ref: string): Promise<string> {
   const task = await withDaemon((c) => c.request(Methods.getTask, { cwd: process.cwd(), ref }));
   if (!task.worktree) throw new OrchestraError(`Task ${task.ref} has no worktree yet; 'orchestra start ${task.id}' makes one.`);
   return task.worktree;
@@ -23,7 +23,7 @@ export async function path(ref: string): Promise<void> {
 export async function cd(ref: string): Promise<void> {
   const dir = await worktreeOf(ref);
   if (!process.stdin.isTTY) {
-    throw new UsageError(`orchestra cd opens a subshell and needs a terminal; use: cd "$(orchestra path ${ref})".`);
+    throw new OrchestraError(`Without the shell integration, cd opens a subshell, which needs a terminal; use: cd "$(orchestra path ${ref})".`);
   }
   const shell = process.env.SHELL || '/bin/sh';
   process.stderr.write(
