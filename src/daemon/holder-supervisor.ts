@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.js';
@@ -167,6 +167,19 @@ export class HolderSupervisor implements Terminals {
       setTimeout(() => reject(new OrchestraError(`The agent of task ${tracked.task.id}:${tracked.task.slug} did not end within ${STOP_TIMEOUT_MS / 1000} s; try 'orchestra stop ${tracked.task.id} --force'.`)), STOP_TIMEOUT_MS).unref(),
     );
     return Promise.race([tracked.finished, timeout]);
+  }
+
+  /**
+   * Stops the agents whose project has been deleted: nobody can reach them through
+   * Orchestra any more (every command works on a project), and their worktrees, which stay,
+   * lost their repository with it.
+   */
+  stopOrphans(): void {
+    for (const tracked of this.holders.values()) {
+      if (existsSync(tracked.task.project)) continue;
+      this.log.warn(`stopping task ${tracked.task.id}:${tracked.task.slug}: its project ${tracked.task.project} is gone`);
+      tracked.connection.send({ t: 'stop', force: false });
+    }
   }
 
   /** Lets go of every holder without touching it (the daemon is stopping; the agents go on). */

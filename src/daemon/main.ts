@@ -70,7 +70,9 @@ export async function runDaemon(): Promise<void> {
 
   await server.listen();
   // Agents outlive daemons: find the ones that run, and record those that ended meanwhile.
-  server.ready = holders.rediscover();
+  server.ready = holders.rediscover().then(() => holders.stopOrphans());
+  // Projects deleted while their agents run are noticed within a minute.
+  setInterval(() => holders.stopOrphans(), 60_000).unref();
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${socketPath}`);
   // The daemon outlives the terminal that started it.
   process.on('SIGHUP', () => {});

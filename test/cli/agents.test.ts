@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { alive, CLI, git, Sandbox, waitFor } from '../helpers/sandbox.js';
@@ -239,5 +239,17 @@ describe('running agents', () => {
     await waitFor(async () => (await sandbox.ok(['peek', 'envy'], { cwd: repo })).includes('key='), 'the agent to print');
     assert.match(await sandbox.ok(['peek', 'envy'], { cwd: repo }), new RegExp(`key=sk-from-the-shell task=8 root=${repo} sock=set`));
     await sandbox.ok(['stop', 'envy', '--force'], { cwd: repo });
+  });
+
+  it('stops the agents of a project that was deleted, since nothing else could reach them', async () => {
+    const doomed = sandbox.repo('doomed-project');
+    await sandbox.ok(['new', 'lost', '-m', 'x', '--agent', 'demo'], { cwd: doomed });
+    await sandbox.ok(['start', 'lost'], { cwd: doomed });
+    const holder = sandbox.holders().find((h) => h.task.project === doomed)!;
+    rmSync(doomed, { recursive: true, force: true });
+    // A new daemon looks at every holder it finds.
+    process.kill(await sandbox.daemonPid(), 'SIGKILL');
+    await sandbox.ok(['status'], { cwd: repo });
+    await waitFor(() => !alive(holder.pid) && groupMembers(holder.agent_pid).length === 0, 'the orphaned agent to be stopped');
   });
 });

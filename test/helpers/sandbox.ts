@@ -83,7 +83,7 @@ export class Sandbox {
   }
 
   /** The metadata of every holder (running agent) of this sandbox. */
-  holders(): Array<{ pid: number; agent_pid: number; task: { id: number } }> {
+  holders(): Array<{ pid: number; agent_pid: number; task: { id: number; project: string } }> {
     const dir = join(this.home, 'run', 'holders');
     let names: string[] = [];
     try {
