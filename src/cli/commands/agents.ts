@@ -48,7 +48,9 @@ export async function start(ref: string, options: StartOptions): Promise<void> {
 }
 
 export async function stop(ref: string, options: { force?: boolean }): Promise<void> {
-  const result = await withDaemon((c) => c.request(Methods.stopTask, { cwd: cwd(), ref, force: options.force }));
+  // A stubborn agent takes a few seconds to escalate through; say what is going on.
+  const patience = setTimeout(() => process.stderr.write('orchestra: waiting for the agent to end (interrupt, then terminate, then kill, 3 s apart)…\n'), 1000);
+  const result = await withDaemon((c) => c.request(Methods.stopTask, { cwd: cwd(), ref, force: options.force })).finally(() => clearTimeout(patience));
   const task = result.task;
   if (!result.was_running) {
     console.log(`${paint(task.ref, 'bold')} has no running agent; nothing to stop.`);
