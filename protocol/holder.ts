@@ -218,7 +218,11 @@ export class FrameDecoder {
 
 // ---- validation of what a holder receives ----
 
-const isSize = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 10_000;
+/** Larger than any real terminal, small enough that a screen of it costs little. */
+export const MAX_COLS = 1000;
+export const MAX_ROWS = 500;
+const isCols = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_COLS;
+const isRows = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_ROWS;
 
 /**
  * Checks a decoded client message. Unknown types give undefined (ignored, for forward
@@ -232,13 +236,13 @@ export function parseClientMessage(raw: Record<string, unknown> & { t: string })
     case 'hello':
       if (typeof raw.version !== 'number') bad('without a version');
       if (!(ROLES as readonly unknown[]).includes(raw.role)) bad(`with role ${String(raw.role)}; roles are ${ROLES.join(', ')}`);
-      if (!isSize(raw.cols) || !isSize(raw.rows)) bad('without a valid size');
+      if (!isCols(raw.cols) || !isRows(raw.rows)) bad(`without a valid size (at most ${MAX_COLS}×${MAX_ROWS})`);
       return raw as unknown as ClientHello;
     case 'input':
       if (!(raw.data instanceof Uint8Array) && typeof raw.data !== 'string') bad('without data');
       return { t: 'input', data: typeof raw.data === 'string' ? Buffer.from(raw.data) : raw.data as Uint8Array };
     case 'resize':
-      if (!isSize(raw.cols) || !isSize(raw.rows)) bad('without a valid size');
+      if (!isCols(raw.cols) || !isRows(raw.rows)) bad(`without a valid size (at most ${MAX_COLS}×${MAX_ROWS})`);
       return raw as unknown as ResizeMessage;
     case 'screen':
       if (typeof raw.id !== 'number') bad('without an id');

@@ -67,6 +67,11 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     const onResize = () => connection.send({ t: 'resize', cols: stdout.columns, rows: stdout.rows });
     const onSignal = () => finish(`[detached from ${info.ref}]`, 0);
 
+    // Raw and on the alternate screen before the first frame is drawn: the snapshot may
+    // have arrived together with the hello.
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdout.write(ENTER);
     connection.onMessage((message) => {
       switch (message.t) {
         case 'snapshot':
@@ -84,10 +89,6 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
       }
     });
     connection.onClose(() => finish(`[lost the connection to task ${info.ref}]`, 1));
-
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdout.write(ENTER);
     stdin.on('data', onInput);
     stdout.on('resize', onResize);
     for (const signal of SIGNALS) process.on(signal, onSignal);

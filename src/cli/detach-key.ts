@@ -24,9 +24,10 @@ export function parseDetachKey(text: string): DetachKey | undefined {
   const key = match?.[1];
   if (key !== undefined) {
     const upper = key.toUpperCase().charCodeAt(0);
-    if (upper >= 0x40 && upper <= 0x5f) return { name: `ctrl-${key}`, byte: upper - 0x40, codepoint: key.charCodeAt(0) };
+    // ctrl-[ is ESC, which starts every arrow key and escape sequence.
+    if (upper >= 0x40 && upper <= 0x5f && upper !== 0x5b) return { name: `ctrl-${key}`, byte: upper - 0x40, codepoint: key.charCodeAt(0) };
   }
-  throw new UsageError(`'${text}' is not a detach key; use ctrl-<key> with a letter or one of @ [ \\ ] ^ _ (such as ctrl-\\ or ctrl-]), or none.`);
+  throw new UsageError(`'${text}' is not a detach key; use ctrl-<key> with a letter or one of @ \\ ] ^ _ (such as ctrl-\\ or ctrl-]), or none.`);
 }
 
 const PASTE_START = '\x1b[200~';

@@ -62,6 +62,8 @@ export function agentProfile(name: string, config: Config): AgentProfile {
 
 export interface AgentInvocation {
   argv: string[];
+  /** Variables the agent's environment needs for its command line (the placeholders' values). */
+  env: Record<string, string>;
   /** True when this run continues the agent's previous conversation. */
   resumed: boolean;
 }
@@ -74,17 +76,32 @@ export interface Placeholders {
   worktree: string;
 }
 
+/** The environment variable that carries each placeholder's value. */
+const PLACEHOLDER_VARS: Record<keyof Placeholders, string> = {
+  prompt: 'ORCHESTRA_PROMPT',
+  prompt_file: 'ORCHESTRA_PROMPT_FILE',
+  task_id: 'ORCHESTRA_TASK_ID',
+  slug: 'ORCHESTRA_TASK_SLUG',
+  worktree: 'ORCHESTRA_WORKTREE',
+};
+const PLACEHOLDER = /\{(prompt|prompt_file|task_id|slug|worktree)\}/g;
+
 /**
  * The command line for a start: the profile's resume command when the agent ran in this
  * worktree before and the profile can resume, else its command with the task's prompt.
- * A command given as one string runs through /bin/sh with shell-quoted placeholders.
+ * A command given as one string runs through /bin/sh, its placeholders read from the
+ * environment, so that no task description is ever run as shell code.
  */
 export function agentInvocation(profile: AgentProfile, values: Placeholders, resume: boolean, env: Record<string, string>): AgentInvocation {
   const resumed = resume && profile.resume !== undefined;
   const template = resumed ? profile.resume! : profile.command;
-  const argv = typeof template === 'string' ? ['/bin/sh', '-c', fill(template, values, shellQuote)] : template.map((word) => fill(word, values, (v) => v));
+  const argv =
+    typeof template === 'string'
+      ? ['/bin/sh', '-c', shellTemplate(template)]
+      : template.map((word) => word.replace(PLACEHOLDER, (_, key: keyof Placeholders) => values[key]));
   assertExecutable(argv[0]!, profile, env);
-  return { argv, resumed };
+  const vars = Object.fromEntries(Object.entries(PLACEHOLDER_VARS).map(([key, name]) => [name, values[key as keyof Placeholders]]));
+  return { argv, env: vars, resumed };
 }
 
 /** The agent's first prompt: a short preamble that tells it who it is, then the task's description. */
@@ -98,12 +115,31 @@ export function taskPrompt(task: { id: number; slug: string; description: string
   ].join('\n');
 }
 
-function fill(word: string, values: Placeholders, quote: (value: string) => string): string {
-  return word.replace(/\{(prompt|prompt_file|task_id|slug|worktree)\}/g, (_, key: keyof Placeholders) => quote(values[key]));
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
+/**
+ * Replaces each placeholder with a reference to its variable, written for the quoting it
+ * stands in (`"{prompt}"`, `'{prompt}'` and bare `{prompt}` all expand to the value, whole).
+ */
+export function shellTemplate(template: string): string {
+  let out = '';
+  let quote: '' | "'" | '"' = '';
+  for (let i = 0; i < template.length; i++) {
+    const placeholder = /^\{(prompt|prompt_file|task_id|slug|worktree)\}/.exec(template.slice(i));
+    if (placeholder) {
+      const ref = `\${${PLACEHOLDER_VARS[placeholder[1] as keyof Placeholders]}}`;
+      out += quote === '"' ? ref : quote === "'" ? `'"${ref}"'` : `"${ref}"`;
+      i += placeholder[0].length - 1;
+      continue;
+    }
+    const c = template[i]!;
+    if (c === '\\' && quote !== "'") {
+      out += c + (template[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if ((c === '"' || c === "'") && (quote === '' || quote === c)) quote = quote === c ? '' : c;
+    out += c;
+  }
+  return out;
 }
 
 /** Refuses to start a holder for a program that is not there, with what to do about it. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
@@ -231,10 +231,9 @@ export class Orchestra {
     const env = { ...params.env, ...profile.env, ...vars };
     // The agent ran in this worktree before: continue its conversation where it can.
     const resume = task.worktree === path && existsSync(path) && task.status !== 'draft';
-    const promptFile = join(log.dir, 'prompt.md');
-    mkdirSync(log.dir, { recursive: true });
-    writeFileSync(promptFile, taskPrompt(task, branch));
-    const values = { prompt: taskPrompt(task, branch), prompt_file: promptFile, task_id: String(task.id), slug: task.slug, worktree: path };
+    const prompt = taskPrompt(task, branch);
+    const promptFile = log.writePrompt(prompt);
+    const values = { prompt, prompt_file: promptFile, task_id: String(task.id), slug: task.slug, worktree: path };
     // Checked before anything is made, so a missing agent costs nothing.
     const invocation = agentInvocation(profile, values, resume, env);
 
@@ -250,7 +249,7 @@ export class Orchestra {
         agent: agentName,
         argv: invocation.argv,
         cwd: worktree.path,
-        env,
+        env: { ...env, ...invocation.env },
         cols: params.cols ?? 120,
         rows: params.rows ?? 36,
         logPath: log.path,

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UserDirs } from './paths.js';
 import { projectKey } from './worktree.js';
@@ -26,8 +26,16 @@ export class TaskLog {
     this.append(text);
   }
 
+  /** Private to the user: the log holds the agent's screen and command line, the prompt file the task. */
   private append(text: string): void {
-    mkdirSync(this.dir, { recursive: true });
-    appendFileSync(this.path, text);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    appendFileSync(this.path, text, { mode: 0o600 });
+  }
+
+  writePrompt(text: string): string {
+    const path = join(this.dir, 'prompt.md');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
   }
 }

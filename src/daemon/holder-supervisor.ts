@@ -20,6 +20,23 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Whether `pid` still leads its own session, as an agent under its PTY does: a saved pid is
+ * checked before its group is signalled, in case the number has gone to another process.
+ * Without /proc (macOS) it cannot be checked and is trusted.
+ */
+function isSessionLeader(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self/stat');
+  }
+  // pid (comm) state ppid pgrp session …; comm may hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[3]) === pid;
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -32,6 +49,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 interface Tracked {
   key: string;
   task: HolderTask;
+  pid: number;
   agentPid: number;
   connection: HolderConnection;
   viewers: number;
@@ -80,7 +98,7 @@ export class HolderSupervisor implements Terminals {
     } catch {
       return;
     }
-    const keys = names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length));
+    const keys = names.filter((name) => name.endsWith('.json') && !name.endsWith('.spec.json')).map((name) => name.slice(0, -'.json'.length));
     await Promise.all(keys.map((key) => this.adopt(key)));
   }
 
@@ -99,7 +117,7 @@ export class HolderSupervisor implements Terminals {
         return;
       }
       const cause = meta.exit ? 'while no daemon was running' : 'its holder was gone when the daemon started';
-      await this.finish(key, meta.task, meta.exit, cause, meta.exit ? undefined : meta.agent_pid);
+      await this.finish(key, meta.task, meta.exit, cause, { pid: meta.pid, agentPid: meta.agent_pid, orphaned: !meta.exit });
     }
   }
 
@@ -108,8 +126,7 @@ export class HolderSupervisor implements Terminals {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const socket = this.socketPath(launch.key);
     assertSocketPathLength(socket);
-    // Left over from a holder killed without a chance to clean up; a live one is tracked.
-    rmSync(socket, { force: true });
+    await this.clearSocket(launch.key, launch.task);
     const specPath = join(this.dir, `${launch.key}.spec.json`);
     const spec: HolderSpec = {
       key: launch.key,
@@ -125,38 +142,73 @@ export class HolderSupervisor implements Terminals {
       agent: launch.agent,
     };
     writeFileSync(specPath, JSON.stringify(spec), { mode: 0o600 });
-    mkdirSync(dirname(launch.logPath), { recursive: true });
-    const logFd = openSync(launch.logPath, 'a');
+    mkdirSync(dirname(launch.logPath), { recursive: true, mode: 0o700 });
+    const logFd = openSync(launch.logPath, 'a', 0o600);
     const child = spawn(process.execPath, [HOLDER_MAIN, specPath], { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
     closeSync(logFd);
     child.unref();
     let exited: number | null | undefined;
-    child.once('exit', (code) => (exited = code));
+    const childExit = new Promise<void>((resolve) => child.once('exit', (code) => resolve(void (exited = code))));
     const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
-    for (;;) {
-      try {
-        const connection = await HolderConnection.open(socket, { role: 'control', cols: launch.cols, rows: launch.rows });
-        const tracked = this.track(launch.key, connection);
-        this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.argv.join(' ')}`);
-        // An agent that cannot run (a bad flag, a missing key) usually ends at once: that is
-        // a failed start, said as such, rather than a start followed by a quiet exit.
-        const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS).then(() => undefined)]);
-        if (early !== undefined) throw new OrchestraError(`The agent exited at once (${describeExit(early)}); its last screen is in ${launch.logPath}.`);
-        return { agent_pid: tracked.agentPid };
-      } catch (error) {
-        if (!(error instanceof HolderGoneError)) throw error;
+    try {
+      for (;;) {
+        try {
+          const connection = await HolderConnection.open(socket, { role: 'control', cols: launch.cols, rows: launch.rows });
+          const tracked = this.track(launch.key, connection);
+          this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.argv.join(' ')}`);
+          // An agent that cannot run (a bad flag, a missing key) usually ends at once: that is
+          // a failed start, said as such, rather than a start followed by a quiet exit.
+          const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS).then(() => undefined)]);
+          if (early !== undefined) throw new OrchestraError(`The agent exited at once (${describeExit(early)}); its last screen is in ${launch.logPath}.`);
+          return { agent_pid: tracked.agentPid };
+        } catch (error) {
+          if (!(error instanceof HolderGoneError)) throw error;
+        }
+        if (exited !== undefined || Date.now() > deadline) {
+          // The agent may have come and gone before the first handshake: its holder says how.
+          const exit = exited !== undefined ? this.readMeta(launch.key)?.exit : undefined;
+          if (exit) throw new OrchestraError(`The agent exited at once (${describeExit(exit)}); its last screen is in ${launch.logPath}.`);
+          const why = exited !== undefined ? `exited with status ${exited}` : `did not answer within ${LAUNCH_TIMEOUT_MS / 1000} s`;
+          throw new OrchestraError(`The terminal holder for the agent ${why}; see ${launch.logPath}.`);
+        }
+        await delay(20);
       }
-      if (exited !== undefined || Date.now() > deadline) {
-        rmSync(specPath, { force: true });
-        // The agent may have come and gone before the first handshake: its holder says how.
-        const exit = exited !== undefined ? this.readMeta(launch.key)?.exit : undefined;
-        rmSync(this.metaPath(launch.key), { force: true });
-        if (exit) throw new OrchestraError(`The agent exited at once (${describeExit(exit)}); its last screen is in ${launch.logPath}.`);
-        const why = exited !== undefined ? `exited with status ${exited}` : `did not answer within ${LAUNCH_TIMEOUT_MS / 1000} s`;
-        throw new OrchestraError(`The terminal holder for the agent ${why}; see ${launch.logPath}.`);
+    } catch (error) {
+      // A failed start leaves nothing running: the worktree is about to be discarded.
+      if (exited === undefined) {
+        const agentPid = this.readMeta(launch.key)?.agent_pid;
+        if (agentPid) signalGroup(agentPid, 'SIGKILL');
+        child.kill('SIGKILL');
+        await Promise.race([childExit, delay(2000)]);
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      this.holders.delete(launch.key);
+      for (const file of [specPath, this.metaPath(launch.key), socket]) rmSync(file, { force: true });
+      throw error;
     }
+  }
+
+  /**
+   * Makes way for a new holder of `key`. A socket nobody serves is a leftover; one that
+   * answers belongs to a holder this daemon does not track (one that would not shake hands
+   * after an upgrade): a second agent beside it is refused.
+   */
+  private async clearSocket(key: string, task: HolderTask): Promise<void> {
+    const socket = this.socketPath(key);
+    if (!existsSync(socket)) return;
+    try {
+      const connection = await HolderConnection.open(socket, { role: 'control', cols: 80, rows: 24, timeoutMs: 2000 });
+      this.track(key, connection);
+      throw new OrchestraError(`Task ${task.id}:${task.slug}'s agent is running already; attach to it with 'orchestra attach ${task.id}'.`);
+    } catch (error) {
+      if (error instanceof OrchestraError) throw error;
+      if (!(error instanceof HolderGoneError)) {
+        const pid = this.readMeta(key)?.pid;
+        throw new OrchestraError(
+          `An agent of task ${task.id}:${task.slug} still runs under a holder this Orchestra cannot talk to (${errorMessage(error)}); end it${pid ? ` with 'kill ${pid}'` : ''} and start again.`,
+        );
+      }
+    }
+    rmSync(socket, { force: true });
   }
 
   async stop(key: string, force: boolean): Promise<ExitStatus | null> {
@@ -194,6 +246,7 @@ export class HolderSupervisor implements Terminals {
     const tracked: Tracked = {
       key,
       task: connection.hello.task,
+      pid: connection.hello.pid,
       agentPid: connection.hello.agent_pid,
       connection,
       viewers: connection.hello.viewers,
@@ -212,7 +265,7 @@ export class HolderSupervisor implements Terminals {
       const exit = tracked.exit ?? this.readMeta(key)?.exit ?? null;
       const cause = exit ? '' : 'its holder process died';
       resolveEnded(exit);
-      void this.finish(key, tracked.task, exit, cause, exit ? undefined : tracked.agentPid).then(() => resolveFinished(exit));
+      void this.finish(key, tracked.task, exit, cause, { pid: tracked.pid, agentPid: tracked.agentPid, orphaned: !exit }).then(() => resolveFinished(exit));
     });
     return tracked;
   }
@@ -221,20 +274,23 @@ export class HolderSupervisor implements Terminals {
    * Records an agent's end and removes its holder's files. An agent whose holder died
    * has lost its terminal; what is left of it is ended rather than left to run unseen.
    */
-  private async finish(key: string, task: HolderTask, exit: ExitStatus | null, cause: string, orphanGroup: number | undefined): Promise<void> {
-    this.holders.delete(key);
-    if (orphanGroup) {
-      signalGroup(orphanGroup, 'SIGHUP');
+  private async finish(key: string, task: HolderTask, exit: ExitStatus | null, cause: string, holder: { pid: number; agentPid: number; orphaned: boolean }): Promise<void> {
+    // Its files go first, and only if they are still its own: a start right after this
+    // must not lose the files of its new holder.
+    const meta = this.readMeta(key);
+    if (!meta || meta.pid === holder.pid) for (const file of [this.metaPath(key), this.socketPath(key)]) rmSync(file, { force: true });
+    if (holder.orphaned && isSessionLeader(holder.agentPid)) {
+      signalGroup(holder.agentPid, 'SIGHUP');
       // One that ignores the hang-up is not left running unseen.
-      setTimeout(() => signalGroup(orphanGroup, 'SIGKILL'), ORPHAN_GRACE_MS).unref();
+      setTimeout(() => isSessionLeader(holder.agentPid) && signalGroup(holder.agentPid, 'SIGKILL'), ORPHAN_GRACE_MS).unref();
     }
     try {
       await this.onExit(task, exit, cause);
     } catch (error) {
       this.log.error(`could not record the end of task ${task.id}:${task.slug}: ${errorMessage(error)}`);
     }
-    rmSync(this.metaPath(key), { force: true });
-    rmSync(this.socketPath(key), { force: true });
+    // Known as running until its end is recorded, so that no start slips in between.
+    if (this.holders.get(key)?.agentPid === holder.agentPid) this.holders.delete(key);
     this.log.info(`task ${task.id}:${task.slug}: agent ended: ${describeExit(exit)}${cause ? ` (${cause})` : ''}`);
   }
 

@@ -1,10 +1,11 @@
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   encodeFrame,
   FrameDecoder,
   FrameError,
   HOLDER_PROTOCOL_VERSION,
+  MAX_FRAME_BYTES,
   parseClientMessage,
   type ClientMessage,
   type ExitStatus,
@@ -50,6 +51,8 @@ export class HolderServer {
   /** The viewer whose terminal size the agent gets: the one that attached or typed last. */
   private sizeOwner: Client | undefined;
   private closing = false;
+  /** The inode of the socket this server made, so it never removes another holder's. */
+  private socketInode = 0;
 
   constructor(
     private readonly socketPath: string,
@@ -68,6 +71,7 @@ export class HolderServer {
       this.server.listen(this.socketPath, () => {
         process.umask(umask);
         chmodSync(this.socketPath, 0o600);
+        this.socketInode = statSync(this.socketPath).ino;
         resolve();
       });
     });
@@ -98,7 +102,7 @@ export class HolderServer {
   /** The agent exited and its output is all sent: tell everyone, close, remove the socket. */
   async exit(status: ExitStatus): Promise<void> {
     this.closing = true;
-    rmSync(this.socketPath, { force: true });
+    if (isFileWithInode(this.socketPath, this.socketInode)) rmSync(this.socketPath, { force: true });
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const ended = [...this.clients].map(
       (client) =>
@@ -165,7 +169,10 @@ export class HolderServer {
         if (this.sizeOwner === client) this.applySize(client.cols, client.rows);
         return;
       case 'screen':
-        this.mirror.afterWrites(() => this.send(client, { t: 'screen', id: message.id, text: this.mirror.text(message.lines, message.ansi) }));
+        if (client.role !== 'control') return;
+        // A controller that asks without reading the answers is cut off, not buffered for.
+        if (client.socket.writableLength > MAX_FRAME_BYTES) return this.refuse(client, 'asked for screens without reading them');
+        this.mirror.afterWrites(() => this.send(client, { t: 'screen', id: message.id, text: lastBytes(this.mirror.text(message.lines, message.ansi), MAX_FRAME_BYTES - 1024) }));
         return;
       case 'stop':
         if (client.role === 'control') this.agent.stop(message.force);
@@ -228,6 +235,21 @@ export class HolderServer {
     const count = this.viewers;
     for (const client of this.clients) if (client.role === 'control') this.send(client, { t: 'viewers', count });
   }
+}
+
+function isFileWithInode(path: string, inode: number): boolean {
+  try {
+    return statSync(path).ino === inode;
+  } catch {
+    return false;
+  }
+}
+
+/** The end of `text` that fits in `limit` UTF-8 bytes, cut at a line: scrollback is shed from the top. */
+function lastBytes(text: string, limit: number): string {
+  if (Buffer.byteLength(text) <= limit) return text;
+  const tail = Buffer.from(text).subarray(-limit).toString('utf8');
+  return tail.slice(tail.indexOf('\n') + 1);
 }
 
 /** About eight screens of output may wait for a viewer (DESIGN.md §7.6), and never less than 256 KiB. */

@@ -30,6 +30,8 @@ async function main(specPath: string): Promise<void> {
   agent = new AgentPty(spec.command, { cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows });
 
   const writeMeta = (exit: ExitStatus | null) => {
+    // Once a daemon has cleared this holder's files, a new holder of the task may own them.
+    if (exit !== null && readMetaPid(spec.meta) !== process.pid) return;
     const meta: HolderMeta = { protocol: HOLDER_PROTOCOL_VERSION, key: spec.key, ...identity(), exit };
     writeFileSync(`${spec.meta}.tmp`, `${JSON.stringify(meta)}\n`, { mode: 0o600 });
     renameSync(`${spec.meta}.tmp`, spec.meta);
@@ -59,6 +61,14 @@ async function main(specPath: string): Promise<void> {
       process.exit(0);
     });
   });
+}
+
+function readMetaPid(path: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as HolderMeta).pid;
+  } catch {
+    return undefined;
+  }
 }
 
 main(process.argv[2]!).catch((error: unknown) => {

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { agentInvocation, agentProfile, taskPrompt } from '../../src/core/agents.js';
+import { DEFAULT_CONFIG } from '../../src/core/config.js';
+
+describe('agent profiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orch-agents-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+  it('never runs a task description as shell code, however the command quotes its placeholder', () => {
+    const hostile = `it's "$(touch ${dir}/pwned)" and \`touch ${dir}/pwned2\` \\ done`;
+    const values = { prompt: hostile, prompt_file: '/p', task_id: '3', slug: 's', worktree: dir };
+    for (const command of ['printf %s "{prompt}"', "printf %s '{prompt}'", 'printf %s {prompt}', 'printf %s x{prompt}y']) {
+      const config = { ...DEFAULT_CONFIG, agents: { custom: { command } } };
+      const run = agentInvocation(agentProfile('custom', config), values, false, env);
+      const out = execFileSync(run.argv[0]!, run.argv.slice(1), { env: { ...env, ...run.env }, encoding: 'utf8' });
+      assert.equal(out, command.includes('x{') ? `x${hostile}y` : hostile, command);
+    }
+    assert.ok(!existsSync(join(dir, 'pwned')) && !existsSync(join(dir, 'pwned2')));
+  });
+
+  it('passes placeholders of a list command as whole words, and resumes where the profile can', () => {
+    const values = { prompt: 'two words', prompt_file: '/p.md', task_id: '3', slug: 's', worktree: dir };
+    const config = { ...DEFAULT_CONFIG, agents: { aider: { command: ['sh', '--message-file', '{prompt_file}', '{prompt}'], resume: ['sh', '-c', 'true'] } } };
+    assert.deepEqual(agentInvocation(agentProfile('aider', config), values, false, env).argv, ['sh', '--message-file', '/p.md', 'two words']);
+    const resumed = agentInvocation(agentProfile('aider', config), values, true, env);
+    assert.deepEqual([resumed.argv, resumed.resumed], [['sh', '-c', 'true'], true]);
+    const noResume = { ...DEFAULT_CONFIG, agents: { plain: { command: ['sh'] } } };
+    assert.equal(agentInvocation(agentProfile('plain', noResume), values, true, env).resumed, false, 'a profile without resume starts afresh');
+  });
+
+  it('tells the agent its task and how to finish it, before the description', () => {
+    const prompt = taskPrompt({ id: 3, slug: 'fix-tests', description: 'Make the tests pass.\n' }, 'orchestra/3-fix-tests');
+    assert.match(prompt, /^You are working on Orchestra task 3:fix-tests, .* branch orchestra\/3-fix-tests\.\n.*`orchestra complete 3`.*\n\nMake the tests pass\.\n$/);
+  });
+});
