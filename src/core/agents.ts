@@ -1,8 +1,9 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentProfileConfig, BuiltInAgent, Config } from './config.js';
-import { OrchestraError } from './errors.js';
+import { agentNames, type AgentProfileConfig, type BuiltInAgent, type Config } from './config.js';
+import { OrchestraError, UsageError } from './errors.js';
+import { closestMatches } from './fuzzy.js';
 
 /**
  * Agent profiles (DESIGN.md §3): how to run an agent with a task's prompt, and how to
@@ -44,6 +45,15 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name'> & { ins
     install: '',
   },
 };
+
+/** Refuses a profile name the config does not know, naming the close ones. */
+export function assertKnownAgent(agent: string, config: Config): void {
+  const names = agentNames(config);
+  if (names.includes(agent)) return;
+  const close = closestMatches(agent, names);
+  const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : '';
+  throw new UsageError(`There is no agent profile '${agent}'${hint}; known profiles are ${names.join(', ')}, and others can be added under 'agents' in .orchestra/config.yaml.`);
+}
 
 export function agentProfile(name: string, config: Config): AgentProfile {
   const builtIn = BUILT_IN_PROFILES[name as BuiltInAgent] as (typeof BUILT_IN_PROFILES)[BuiltInAgent] | undefined;

@@ -5,44 +5,32 @@ import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
 import {
   TASK_STATUSES,
   type CreateTaskParams,
-  type StartTaskParams,
-  type StopResult,
-  type TerminalInfo,
   type InitResult,
   type ListTasksParams,
   type PreparedTask,
   type PrepareTaskParams,
+  type StartTaskParams,
+  type StopResult,
   type TaskDetail,
   type TaskInfo,
   type TaskList,
   type TaskStatus,
+  type TerminalInfo,
 } from '../../protocol/daemon.js';
-import { agentInvocation, agentProfile, taskPrompt } from './agents.js';
-import { agentNames, CONFIG_TEMPLATE, ConfigError, DEFAULT_CONFIG, loadConfig, projectConfigPath, SETUP_TEMPLATE, type Config } from './config.js';
+import { AgentRuns } from './agent-runs.js';
+import { assertKnownAgent } from './agents.js';
+import { CONFIG_TEMPLATE, projectConfigPath, SETUP_TEMPLATE } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
 import { closestMatches } from './fuzzy.js';
 import { currentBranch, findProjectRoot, git, localBranches } from './git.js';
 import type { UserDirs } from './paths.js';
+import { openProject, type Project } from './project.js';
 import { ProjectRegistry } from './registry.js';
 import { assertValidSlug } from './slug.js';
-import { runSetup } from './setup.js';
 import { TaskLog } from './task-log.js';
 import { refOf, TaskStore, type TaskChanges, type TaskRecord } from './task-store.js';
 import { holderKey, type Terminals } from './terminals.js';
-import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, type TaskWorktree } from './worktree.js';
-
-/** A project the core is working on: its root, task store and (fresh) configuration. */
-interface Project {
-  root: string;
-  store: TaskStore;
-  /** The project's configuration; throws its ConfigError when a config file is broken. */
-  readonly config: Config;
-  /** Why the configuration cannot be used, if it cannot: reported, but no obstacle to listing or stopping. */
-  configError: ConfigError | undefined;
-  terminals: Terminals;
-  dirs: UserDirs;
-}
 
 export interface OrchestraOptions {
   dirs: UserDirs;
@@ -60,13 +48,13 @@ export class Orchestra {
   readonly registry: ProjectRegistry;
   readonly dirs: UserDirs;
   private readonly terminals: Terminals;
+  private readonly runs: AgentRuns;
   private readonly stores = new Map<string, TaskStore>();
-  /** Starts in progress, by holder key: a second start is refused, and an exit waits for the start to be recorded. */
-  private readonly starting = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly options: OrchestraOptions) {
+  constructor(options: OrchestraOptions) {
     this.dirs = options.dirs;
     this.terminals = options.terminals;
+    this.runs = new AgentRuns(options.dirs, options.daemonSocket);
     this.registry = new ProjectRegistry(options.dirs.state);
   }
 
@@ -187,153 +175,30 @@ export class Orchestra {
     return info(task, project);
   }
 
-  /**
-   * Starts the task's agent in the background (DESIGN.md §1): its worktree (made on first
-   * start), the setup script in a new worktree (its output goes to `output` and the task's
-   * log), then a holder running the agent. Until the holder runs, nothing about the task
-   * changes: a failed start leaves it as it was.
-   */
+  /** Starts the task's agent in the background; see AgentRuns.start. */
   async startTask(params: StartTaskParams, output: (chunk: string) => void): Promise<TaskDetail> {
     const project = await this.project(params.cwd);
     const task = await project.store.resolve(params.ref);
-    const key = holderKey(project.root, task.id);
-    if (project.terminals.state(key) || this.starting.has(key)) {
-      throw new OrchestraError(`Task ${refOf(task)}'s agent is running already; attach to it with 'orchestra attach ${task.id}'.`);
-    }
-    const started = this.start(project, task, key, params, output);
-    this.starting.set(key, started);
-    try {
-      return await started;
-    } finally {
-      this.starting.delete(key);
-    }
-  }
-
-  private async start(project: Project, task: TaskRecord, key: string, params: StartTaskParams, output: (chunk: string) => void): Promise<TaskDetail> {
-    const { root, config } = project;
-    const agentName = params.agent ?? task.agent ?? config.agent;
-    assertKnownAgent(agentName, config);
-    const profile = agentProfile(agentName, config);
-    const log = new TaskLog(this.dirs, root, task);
-    const branch = task.branch ?? taskBranch(config, task);
-    const path = task.worktree && existsSync(task.worktree) ? task.worktree : taskWorktreePath(config, this.dirs, root, task);
-    const vars: Record<string, string> = {
-      ORCHESTRA_TASK_ID: String(task.id),
-      ORCHESTRA_TASK_SLUG: task.slug,
-      ORCHESTRA_TASK_FILE: task.path,
-      ORCHESTRA_WORKTREE: path,
-      ORCHESTRA_BRANCH: branch,
-      ORCHESTRA_BASE_BRANCH: task.base_branch ?? '',
-      ORCHESTRA_PROJECT_ROOT: root,
-      ORCHESTRA_AGENT: agentName,
-      ORCHESTRA_SOCKET: this.options.daemonSocket,
-    };
-    const env = { ...params.env, ...profile.env, ...vars };
-    // The agent ran in this worktree before: continue its conversation where it can.
-    const resume = task.worktree === path && existsSync(path) && task.status !== 'draft';
-    const prompt = taskPrompt(task, branch);
-    const promptFile = log.writePrompt(prompt);
-    const values = { prompt, prompt_file: promptFile, task_id: String(task.id), slug: task.slug, worktree: path };
-    // Checked before anything is made, so a missing agent costs nothing.
-    const invocation = agentInvocation(profile, values, resume, env);
-
-    const worktree = await ensureWorktree(root, task, path, branch);
-    let launched = false;
-    try {
-      if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
-      if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
-      if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
-      const { agent_pid } = await project.terminals.launch({
-        key,
-        task: { id: task.id, slug: task.slug, project: root },
-        agent: agentName,
-        argv: invocation.argv,
-        cwd: worktree.path,
-        env: { ...env, ...invocation.env },
-        cols: params.cols ?? 120,
-        rows: params.rows ?? 36,
-        logPath: log.path,
-      });
-      launched = true;
-      log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.argv.join(' ')}`);
-    } finally {
-      if (!launched) await discardWorktree(root, worktree);
-    }
-    const changes: TaskChanges = { status: 'running', branch: worktree.branch, worktree: worktree.path, exit_code: undefined };
-    if (params.agent !== undefined) changes.agent = params.agent;
-    return detail(await project.store.update(task, changes), project);
-  }
-
-  private async runSetup(project: Project, log: TaskLog, worktree: TaskWorktree, env: Record<string, string>, output: (chunk: string) => void): Promise<void> {
-    const { script, timeout } = project.config.setup;
-    try {
-      const ran = await runSetup({
-        script,
-        optional: script === DEFAULT_CONFIG.setup.script,
-        root: project.root,
-        worktree: worktree.path,
-        timeoutSeconds: timeout,
-        env,
-        started: () => log.event(`setup: running ${script}`),
-        output: (chunk) => {
-          log.raw(chunk);
-          output(chunk);
-        },
-        logPath: log.path,
-      });
-      log.event(ran ? 'setup: finished' : `setup: no ${script}, nothing to run`);
-    } catch (error) {
-      log.event(`setup: ${(error as Error).message}`);
-      throw error;
-    }
+    return detail(await this.runs.start(project, task, params, output), project);
   }
 
   /** Ends the task's agent (gracefully unless `force`); the worktree stays as it is. */
   async stopTask(cwd: string, ref: string, force: boolean): Promise<StopResult> {
     const project = await this.project(cwd);
     const task = await project.store.resolve(ref);
-    const key = holderKey(project.root, task.id);
-    if (project.terminals.state(key)) new TaskLog(this.dirs, project.root, task).event(`stopping the agent, as asked${force ? ' (--force)' : ''}`);
-    const exit = await project.terminals.stop(key, force);
+    const exit = await this.runs.stop(project, task, force);
     return { task: detail(await project.store.resolve(String(task.id)), project), was_running: exit !== null, how: exit ? describeExit(exit) : null };
   }
 
   /** Where to reach the task's terminal (for attach and peek), and the detach key to use. */
   async terminal(cwd: string, ref: string): Promise<TerminalInfo> {
     const project = await this.project(cwd);
-    const task = await project.store.resolve(ref);
-    const state = project.terminals.state(holderKey(project.root, task.id));
-    if (!state) {
-      const how = task.status === 'draft' ? `start it with 'orchestra start ${task.id}'` : `start it again with 'orchestra start ${task.id}'`;
-      throw new OrchestraError(`Task ${refOf(task)}'s agent is not running; ${how}.`);
-    }
-    // A broken config does not keep anyone from a running agent.
-    const detachKey = project.configError ? DEFAULT_CONFIG.detach_key : project.config.detach_key;
-    return { ref: refOf(task), socket: state.socket, detach_key: detachKey };
+    return this.runs.terminal(project, await project.store.resolve(ref));
   }
 
-  /**
-   * Records that a task's agent has ended: the task goes idle (a completed or reviewed
-   * task keeps its status) with the exit code, and the log says why.
-   */
-  async agentExited(holder: HolderTask, status: ExitStatus | null, cause: string): Promise<void> {
-    const project = this.projectAt(holder.project);
-    // An agent that ends right after it started: its start is recorded first, then its end;
-    // if the start failed because of it, the task stays as it was.
-    const start = this.starting.get(holderKey(project.root, holder.id));
-    const startFailed = start ? await start.then(() => false, () => true) : false;
-    let task: TaskRecord;
-    try {
-      task = await project.store.resolve(String(holder.id));
-    } catch {
-      return; // The task file is gone; there is nothing to record in.
-    }
-    const code = status === null ? null : (status.code ?? 128 + (status.signal ?? 0));
-    new TaskLog(this.dirs, project.root, task).event(`agent ended: ${describeExit(status)}${cause ? ` (${cause})` : ''}`);
-    if (startFailed) return;
-    const changes: TaskChanges = { exit_code: code ?? undefined };
-    if (task.status === 'running') changes.status = 'idle';
-    await project.store.update(task, changes);
+  /** Records that a task's agent has ended (called by the terminals' supervisor). */
+  agentExited(holder: HolderTask, status: ExitStatus | null, cause: string): Promise<void> {
+    return this.runs.exited(this.projectAt(holder.project), holder, status, cause);
   }
 
   private async changeStatus(cwd: string, ref: string, status: TaskStatus, check?: (task: TaskRecord) => void): Promise<TaskDetail> {
@@ -362,25 +227,7 @@ export class Orchestra {
       store = new TaskStore(root);
       this.stores.set(root, store);
     }
-    let config: Config | undefined;
-    let configError: ConfigError | undefined;
-    try {
-      config = loadConfig(root, this.dirs.config);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      configError = error;
-    }
-    return {
-      root,
-      store,
-      get config(): Config {
-        if (configError) throw configError;
-        return config!;
-      },
-      configError,
-      terminals: this.terminals,
-      dirs: this.dirs,
-    };
+    return openProject(root, store, this.dirs, this.terminals);
   }
 }
 
@@ -428,13 +275,5 @@ async function assertBranchExists(root: string, branch: string): Promise<void> {
   const remote = await git(root, ['for-each-ref', '--format=%(refname:short)', `refs/remotes/*/${branch}`]).catch(() => '');
   const fetchHint = remote ? ` It exists as ${remote.split('\n')[0]}; create it with 'git branch ${branch} ${remote.split('\n')[0]}'.` : '';
   throw new UsageError(`There is no branch '${branch}' in ${root}.${fetchHint || hint}`);
-}
-
-function assertKnownAgent(agent: string, config: Config): void {
-  const names = agentNames(config);
-  if (names.includes(agent)) return;
-  const close = closestMatches(agent, names);
-  const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : '';
-  throw new UsageError(`There is no agent profile '${agent}'${hint}; known profiles are ${names.join(', ')}, and others can be added under 'agents' in .orchestra/config.yaml.`);
 }
 

@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import type { StartTaskParams, TerminalInfo } from '../../protocol/daemon.js';
+import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
+import { agentInvocation, agentProfile, assertKnownAgent, taskPrompt } from './agents.js';
+import { DEFAULT_CONFIG } from './config.js';
+import { OrchestraError } from './errors.js';
+import { describeExit } from './exit-status.js';
+import type { UserDirs } from './paths.js';
+import type { Project } from './project.js';
+import { runSetup } from './setup.js';
+import { TaskLog } from './task-log.js';
+import { refOf, type TaskChanges, type TaskRecord } from './task-store.js';
+import { holderKey } from './terminals.js';
+import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, type TaskWorktree } from './worktree.js';
+
+/**
+ * Running a task's agent: starting it in its worktree (made and set up on first start),
+ * stopping it, reaching its terminal, and recording its end. The terminals themselves
+ * belong to the project's Terminals (the daemon's holder supervisor).
+ */
+export class AgentRuns {
+  /** Starts in progress, by holder key: a second start is refused, and an exit waits for the start to be recorded. */
+  private readonly starting = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly dirs: UserDirs,
+    /** The daemon's socket, which agents get as ORCHESTRA_SOCKET. */
+    private readonly daemonSocket: string,
+  ) {}
+
+  /**
+   * Starts the task's agent in the background (DESIGN.md §1): its worktree (made on first
+   * start), the setup script in a new worktree (its output goes to `output` and the task's
+   * log), then a holder running the agent. Until the holder runs, nothing about the task
+   * changes: a failed start leaves it as it was.
+   */
+  async start(project: Project, task: TaskRecord, params: StartTaskParams, output: (chunk: string) => void): Promise<TaskRecord> {
+    const key = holderKey(project.root, task.id);
+    if (project.terminals.state(key) || this.starting.has(key)) {
+      throw new OrchestraError(`Task ${refOf(task)}'s agent is running already; attach to it with 'orchestra attach ${task.id}'.`);
+    }
+    const started = this.run(project, task, key, params, output);
+    this.starting.set(key, started);
+    try {
+      return await started;
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  private async run(project: Project, task: TaskRecord, key: string, params: StartTaskParams, output: (chunk: string) => void): Promise<TaskRecord> {
+    const { root, config } = project;
+    const agentName = params.agent ?? task.agent ?? config.agent;
+    assertKnownAgent(agentName, config);
+    const profile = agentProfile(agentName, config);
+    const log = new TaskLog(this.dirs, root, task);
+    const branch = task.branch ?? taskBranch(config, task);
+    const path = task.worktree && existsSync(task.worktree) ? task.worktree : taskWorktreePath(config, this.dirs, root, task);
+    const vars: Record<string, string> = {
+      ORCHESTRA_TASK_ID: String(task.id),
+      ORCHESTRA_TASK_SLUG: task.slug,
+      ORCHESTRA_TASK_FILE: task.path,
+      ORCHESTRA_WORKTREE: path,
+      ORCHESTRA_BRANCH: branch,
+      ORCHESTRA_BASE_BRANCH: task.base_branch ?? '',
+      ORCHESTRA_PROJECT_ROOT: root,
+      ORCHESTRA_AGENT: agentName,
+      ORCHESTRA_SOCKET: this.daemonSocket,
+    };
+    const env = { ...params.env, ...profile.env, ...vars };
+    // The agent ran in this worktree before: continue its conversation where it can.
+    const resume = task.worktree === path && existsSync(path) && task.status !== 'draft';
+    const prompt = taskPrompt(task, branch);
+    const promptFile = log.writePrompt(prompt);
+    const values = { prompt, prompt_file: promptFile, task_id: String(task.id), slug: task.slug, worktree: path };
+    // Checked before anything is made, so a missing agent costs nothing.
+    const invocation = agentInvocation(profile, values, resume, env);
+
+    const worktree = await ensureWorktree(root, task, path, branch);
+    let launched = false;
+    try {
+      if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
+      if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
+      if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
+      const { agent_pid } = await project.terminals.launch({
+        key,
+        task: { id: task.id, slug: task.slug, project: root },
+        agent: agentName,
+        argv: invocation.argv,
+        cwd: worktree.path,
+        env: { ...env, ...invocation.env },
+        cols: params.cols ?? 120,
+        rows: params.rows ?? 36,
+        logPath: log.path,
+      });
+      launched = true;
+      log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.argv.join(' ')}`);
+    } finally {
+      if (!launched) await discardWorktree(root, worktree);
+    }
+    const changes: TaskChanges = { status: 'running', branch: worktree.branch, worktree: worktree.path, exit_code: undefined };
+    if (params.agent !== undefined) changes.agent = params.agent;
+    return project.store.update(task, changes);
+  }
+
+  private async runSetup(project: Project, log: TaskLog, worktree: TaskWorktree, env: Record<string, string>, output: (chunk: string) => void): Promise<void> {
+    const { script, timeout } = project.config.setup;
+    try {
+      const ran = await runSetup({
+        script,
+        optional: script === DEFAULT_CONFIG.setup.script,
+        root: project.root,
+        worktree: worktree.path,
+        timeoutSeconds: timeout,
+        env,
+        started: () => log.event(`setup: running ${script}`),
+        output: (chunk) => {
+          log.raw(chunk);
+          output(chunk);
+        },
+        logPath: log.path,
+      });
+      log.event(ran ? 'setup: finished' : `setup: no ${script}, nothing to run`);
+    } catch (error) {
+      log.event(`setup: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  /** Ends the task's agent (gracefully unless `force`); the worktree stays as it is. Null when none ran. */
+  async stop(project: Project, task: TaskRecord, force: boolean): Promise<ExitStatus | null> {
+    const key = holderKey(project.root, task.id);
+    if (project.terminals.state(key)) new TaskLog(this.dirs, project.root, task).event(`stopping the agent, as asked${force ? ' (--force)' : ''}`);
+    return project.terminals.stop(key, force);
+  }
+
+  /** Where to reach the task's terminal (for attach and peek), and the detach key to use. */
+  terminal(project: Project, task: TaskRecord): TerminalInfo {
+    const state = project.terminals.state(holderKey(project.root, task.id));
+    if (!state) {
+      const how = task.status === 'draft' ? `start it with 'orchestra start ${task.id}'` : `start it again with 'orchestra start ${task.id}'`;
+      throw new OrchestraError(`Task ${refOf(task)}'s agent is not running; ${how}.`);
+    }
+    // A broken config does not keep anyone from a running agent.
+    const detachKey = project.configError ? DEFAULT_CONFIG.detach_key : project.config.detach_key;
+    return { ref: refOf(task), socket: state.socket, detach_key: detachKey };
+  }
+
+  /**
+   * Records that a task's agent has ended: the task goes idle (a completed or reviewed
+   * task keeps its status) with the exit code, and the log says why.
+   */
+  async exited(project: Project, holder: HolderTask, status: ExitStatus | null, cause: string): Promise<void> {
+    // An agent that ends right after it started: its start is recorded first, then its end;
+    // if the start failed because of it, the task stays as it was.
+    const start = this.starting.get(holderKey(project.root, holder.id));
+    const startFailed = start ? await start.then(() => false, () => true) : false;
+    let task: TaskRecord;
+    try {
+      task = await project.store.resolve(String(holder.id));
+    } catch {
+      return; // The task file is gone; there is nothing to record in.
+    }
+    const code = status === null ? null : (status.code ?? 128 + (status.signal ?? 0));
+    new TaskLog(this.dirs, project.root, task).event(`agent ended: ${describeExit(status)}${cause ? ` (${cause})` : ''}`);
+    if (startFailed) return;
+    const changes: TaskChanges = { exit_code: code ?? undefined };
+    if (task.status === 'running') changes.status = 'idle';
+    await project.store.update(task, changes);
+  }
+}
