@@ -21,6 +21,7 @@ function groupMembers(pgid: number): number[] {
 const MODES_AGENT = `
 process.stdout.write('\\x1b[?2004h\\x1b[?1000h\\x1b[?1006h\\x1b[?1h');
 process.stdout.write('modes agent ready\\n');
+process.stdout.on('resize', () => process.stdout.write('size ' + process.stdout.columns + 'x' + process.stdout.rows + '\\n'));
 require('readline').createInterface({ input: process.stdin }).on('line', (l) => process.stdout.write('got: ' + l + '\\n'));
 `;
 
@@ -44,7 +45,7 @@ describe('running agents', () => {
         'agents:',
         `  modes: { command: ${JSON.stringify([process.execPath, '-e', MODES_AGENT])} }`,
         `  sleeper: { command: ${JSON.stringify(['/bin/sh', '-c', 'sleep 300 & sleep 300 & echo sleeping; wait'])} }`,
-        `  quitter: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo about to fail; sleep 0.3; exit 7'])} }`,
+        `  quitter: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo about to fail; sleep 1.5; exit 7'])} }`,
         `  counter: { command: ${JSON.stringify(['/bin/sh', '-c', 'seq 1 100; printf "\\033[1;31mred\\033[0m\\n"; exec sleep 300'])} }`,
         '',
       ].join('\n'),
@@ -118,9 +119,9 @@ describe('running agents', () => {
       await shell.waitFor('modes agent ready');
       await shell.flush();
       assert.equal(shell.xterm.modes.bracketedPasteMode, true, 'the snapshot carries the modes the agent set');
+      // The user's window changes size: the agent's terminal follows.
       shell.resize(70, 20);
-      shell.write('stty size\r');
-      await waitFor(async () => (await sandbox.ok(['peek', 'modes'], { cwd: repo })).includes('got: stty size'), 'the line to arrive');
+      await shell.waitFor('size 70x20');
       // A detach key inside a bracketed paste is text, not a detach. (Not 0x1c here: this
       // agent's terminal is cooked, where that byte is SIGQUIT.)
       shell.write('\x1b[200~pasted\x1b[92;5u\x1b[201~\r');

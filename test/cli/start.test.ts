@@ -157,11 +157,10 @@ describe('start: worktrees and the setup script', () => {
   });
 
   it('does not wait for what a setup script leaves in the background', async () => {
-    setup('#!/bin/sh\necho starting a helper\nsleep 30 &\nexit 0\n', 'setup:\n  timeout: 10\n');
+    // Were start to wait for the helper, it would run into the timeout and fail.
+    setup('#!/bin/sh\necho starting a helper\nsleep 20 &\nexit 0\n', 'setup:\n  timeout: 15\n');
     await sandbox.ok(['new', 'bg-setup', '-m', 'x'], { cwd: repo });
-    const started = Date.now();
     assert.match(await sandbox.ok(['start', 'bg-setup'], { cwd: repo }), /^starting a helper\nStarted/);
-    assert.ok(Date.now() - started < 5000, 'start returned once the script exited');
     await sandbox.ok(['stop', 'bg-setup', '--force'], { cwd: repo });
   });
 
