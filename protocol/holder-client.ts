@@ -122,6 +122,13 @@ export class HolderConnection {
     this.socket.destroy();
   }
 
+  /** Closes after everything sent so far has been written; `done` runs once the holder has hung up too. */
+  end(done: () => void): void {
+    this.socket.end();
+    this.socket.once('close', done);
+    this.socket.resume();
+  }
+
   private dispatch(message: HolderMessage): void {
     if (message.t === 'screen') {
       this.screens.get(message.id)?.(message.text);

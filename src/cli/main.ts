@@ -70,6 +70,11 @@ function buildCli(): CAC {
     .option('--lines <n>', 'Add this many lines of scrollback above the screen')
     .option('--ansi', 'Keep colours and attributes')
     .action(async (ref: string, options) => (await agents()).peek(String(ref), options));
+  cli
+    .command('send <task> <text>', 'Type text into the agent without attaching')
+    .option('--enter', 'Press Enter after the text')
+    .example('orchestra send 3 "yes, go ahead" --enter')
+    .action(async (ref: string, text: string, options) => (await agents()).send(String(ref), String(text), options));
   cli.command('path <task>', 'Print the task\'s worktree path').action(async (ref: string) => (await worktree()).path(String(ref)));
   cli
     .command('cd <task>', 'Go to the task\'s worktree (a subshell, unless the shell integration is loaded)')

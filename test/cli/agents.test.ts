@@ -162,6 +162,14 @@ describe('running agents', () => {
     assert.match(await sandbox.ok(['peek', '1'], { cwd: repo }), /Added "hello from the test"/);
   });
 
+  it('types into an agent without attaching', async () => {
+    await sandbox.ok(['send', 'modes', '007 keys'], { cwd: repo });
+    await sandbox.ok(['send', 'modes', ' and more', '--enter'], { cwd: repo });
+    await waitFor(async () => (await sandbox.ok(['peek', 'modes'], { cwd: repo })).includes('got: 007 keys and more'), 'the keys to arrive');
+    const result = await sandbox.run(['send', 'idle-one', 'x'], { cwd: repo });
+    assert.equal(result.stderr, "orchestra: Task 3:idle-one's agent is not running; start it with 'orchestra start 3'.\n");
+  });
+
   it('stops an agent and everything in its process group, and keeps the worktree', async () => {
     await sandbox.ok(['new', 'sleepy', '-m', 'Sleep', '--agent', 'sleeper'], { cwd: repo });
     await sandbox.ok(['start', 'sleepy'], { cwd: repo });

@@ -68,16 +68,27 @@ async function attachTo(ref: string, options: { readOnly?: boolean; detachKey?: 
   return attachTerminal(info, options);
 }
 
-export async function peek(ref: string, options: { lines?: string; ansi?: boolean }): Promise<void> {
-  const lines = options.lines === undefined ? 0 : Number(options.lines);
-  if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`--lines takes a number of lines, not '${options.lines}'.`);
+/** `orchestra send`: types text into the agent, as if at its keyboard, without attaching. */
+export async function send(ref: string, text: string, options: { enter?: boolean }): Promise<void> {
+  const connection = await openControl(ref);
+  connection.send({ t: 'input', data: Buffer.from(options.enter ? `${text}\r` : text) });
+  // The holder has the keys once the connection has been flushed and closed in order.
+  await new Promise<void>((resolve) => connection.end(resolve));
+}
+
+async function openControl(ref: string): Promise<HolderConnection> {
   const info = await withDaemon((c) => c.request(Methods.terminal, { cwd: cwd(), ref }));
-  let connection: HolderConnection;
   try {
-    connection = await HolderConnection.open(info.socket, { role: 'control', cols: 80, rows: 24 });
+    return await HolderConnection.open(info.socket, { role: 'control', cols: 80, rows: 24 });
   } catch (error) {
     throw new OrchestraError(`Could not reach task ${info.ref}'s terminal: ${(error as Error).message}.`);
   }
+}
+
+export async function peek(ref: string, options: { lines?: string; ansi?: boolean }): Promise<void> {
+  const lines = options.lines === undefined ? 0 : Number(options.lines);
+  if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`--lines takes a number of lines, not '${options.lines}'.`);
+  const connection = await openControl(ref);
   const text = await connection.screen(lines, options.ansi === true);
   connection.close();
   // With colours, attributes are reset before the last newline, so the prompt after it is plain.
