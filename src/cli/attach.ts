@@ -18,9 +18,9 @@ export interface AttachOptions {
 const RESET_MODES =
   '\x1b[?9l\x1b[?1000l\x1b[?1001l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?1016l' +
   '\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[=0;1u\x1b[r\x1b[0 q\x1b[?6l\x1b[?7h\x1b[4l\x1b[0m\x1b[?25h';
-/** The alternate screen keeps the user's screen and scrollback safe while attached. */
-const ENTER = '\x1b[?1049h\x1b[H\x1b[2J';
-const LEAVE = `${RESET_MODES}\x1b[?1049l`;
+/** The alternate screen keeps the user's screen and scrollback safe while attached; the title stack keeps the title. */
+const ENTER = '\x1b[22;0t\x1b[?1049h\x1b[H\x1b[2J';
+const LEAVE = `${RESET_MODES}\x1b[?1049l\x1b[23;0t`;
 
 /**
  * `orchestra attach`: the user's terminal becomes the agent's, in raw mode, showing the

@@ -58,6 +58,11 @@ export class AgentPty {
     if (this.alive) this.pty.resize(cols, rows);
   }
 
+  /** Asks the agent to draw its screen again, as a size change would, without changing the size. */
+  repaint(): void {
+    if (this.alive) this.signalGroup('SIGWINCH');
+  }
+
   /**
    * Ends the agent and everything in its process group: SIGINT, then SIGTERM, then SIGKILL,
    * each after the previous had STOP_STEP_MS to work (`force` kills at once). Processes the

@@ -34,6 +34,7 @@ interface Client {
 export interface AgentControl {
   write(data: Uint8Array): void;
   resize(cols: number, rows: number): void;
+  repaint(): void;
   stop(force: boolean): unknown;
 }
 
@@ -151,7 +152,10 @@ export class HolderServer {
       client.rows = message.rows;
       this.send(client, { t: 'hello', version: HOLDER_PROTOCOL_VERSION, ...this.identity(), cols: this.mirror.cols, rows: this.mirror.rows, viewers: this.viewers });
       if (client.role === 'control') return;
-      if (client.role === 'viewer') this.takeSize(client);
+      if (client.role === 'viewer') {
+        // One repaint per attach, so the agent draws for this viewer (a size change does it anyway).
+        if (!this.takeSize(client)) this.agent.repaint();
+      }
       this.notifyViewers();
       this.sync(client);
       return;
@@ -203,14 +207,17 @@ export class HolderServer {
     if (client.socket.writableLength > queueLimit(this.mirror)) client.state = 'behind';
   }
 
-  private takeSize(client: Client): void {
+  /** Makes `client` the size owner; true when that changed the size. */
+  private takeSize(client: Client): boolean {
     this.sizeOwner = client;
-    this.applySize(client.cols, client.rows);
+    return this.applySize(client.cols, client.rows);
   }
 
-  private applySize(cols: number, rows: number): void {
+  private applySize(cols: number, rows: number): boolean {
+    if (cols === this.mirror.cols && rows === this.mirror.rows) return false;
     this.mirror.resize(cols, rows);
     this.agent.resize(cols, rows);
+    return true;
   }
 
   private send(client: Client, message: HolderMessage): void {

@@ -24,6 +24,7 @@ async function main(specPath: string): Promise<void> {
   const server = new HolderServer(spec.socket, identity, mirror, {
     write: (data) => agent?.write(data),
     resize: (cols, rows) => agent?.resize(cols, rows),
+    repaint: () => agent?.repaint(),
     stop: (force) => agent?.stop(force),
   });
   await server.listen();

@@ -1,6 +1,8 @@
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 
+import { ModeTracker } from './mode-tracker.js';
+
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
 
@@ -12,11 +14,13 @@ const { SerializeAddon } = serializeAddon;
 export class TerminalMirror {
   private readonly terminal: InstanceType<typeof Terminal>;
   private readonly serializer: InstanceType<typeof SerializeAddon>;
+  private readonly modes: ModeTracker;
 
   constructor(cols: number, rows: number, scrollback: number) {
     this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
     this.serializer = new SerializeAddon();
     this.terminal.loadAddon(this.serializer);
+    this.modes = new ModeTracker(this.terminal);
   }
 
   get cols(): number {
@@ -49,14 +53,14 @@ export class TerminalMirror {
   }
 
   /**
-   * The visible screen as escape sequences that redraw it on a cleared terminal, ending
-   * with an absolute cursor position (the serializer's relative moves drift when the
-   * client's terminal wraps differently). Call it inside afterWrites.
+   * The visible screen as escape sequences that redraw it on a cleared terminal, with the
+   * modes the app set, ending with an absolute cursor position (the serializer's relative
+   * moves drift when the client's terminal wraps differently). Call it inside afterWrites.
    */
   snapshot(): string {
     const buffer = this.terminal.buffer.active;
     const screen = this.serializer.serialize({ scrollback: 0 });
-    return `${screen}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
+    return `${screen}${this.modes.replay()}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
   }
 
   /** The screen as plain text (or with colours), with up to `scrollback` lines of history above it. */

@@ -17,10 +17,16 @@ function groupMembers(pgid: number): number[] {
     .map(([pid]) => Number(pid));
 }
 
-/** A test agent that turns on modes a TUI would (bracketed paste, mouse with SGR encoding, app cursor keys), then echoes lines. */
+/**
+ * A test agent that turns on what a TUI would — bracketed paste, mouse with SGR encoding,
+ * app cursor keys, a hidden cursor, a bar cursor, kitty keyboard flags, a title — then
+ * echoes lines, and says when it is asked to redraw (SIGWINCH).
+ */
 const MODES_AGENT = `
-process.stdout.write('\\x1b[?2004h\\x1b[?1000h\\x1b[?1006h\\x1b[?1h');
+process.stdout.write('\\x1b[?2004h\\x1b[?1000h\\x1b[?1006h\\x1b[?1h\\x1b[?25l\\x1b[5 q\\x1b[>5u\\x1b]2;agent-title\\x07');
 process.stdout.write('modes agent ready\\n');
+let winches = 0;
+process.on('SIGWINCH', () => process.stdout.write('winch ' + ++winches + '\\n'));
 process.stdout.on('resize', () => process.stdout.write('size ' + process.stdout.columns + 'x' + process.stdout.rows + '\\n'));
 require('readline').createInterface({ input: process.stdin }).on('line', (l) => process.stdout.write('got: ' + l + '\\n'));
 `;
@@ -119,6 +125,11 @@ describe('running agents', () => {
       await shell.waitFor('modes agent ready');
       await shell.flush();
       assert.equal(shell.xterm.modes.bracketedPasteMode, true, 'the snapshot carries the modes the agent set');
+      assert.equal(shell.xterm.modes.mouseTrackingMode, 'vt200');
+      // What the serialize addon leaves out, the holder replays.
+      for (const sequence of ['\x1b[?1006h', '\x1b[?25l', '\x1b[5 q', '\x1b[>5u', '\x1b]2;agent-title\x07']) {
+        assert.ok(shell.transcript.includes(sequence), `the snapshot sets ${JSON.stringify(sequence)}`);
+      }
       // The user's window changes size: the agent's terminal follows.
       shell.resize(70, 20);
       await shell.waitFor('size 70x20');
@@ -135,6 +146,16 @@ describe('running agents', () => {
         [modes.bracketedPasteMode, modes.mouseTrackingMode, modes.applicationCursorKeysMode, shell.xterm.buffer.active.type],
         [false, 'none', false, 'normal'],
       );
+      const after = shell.transcript.slice(shell.transcript.lastIndexOf('\x1b[?1049l') - 400);
+      for (const reset of ['\x1b[?1006l', '\x1b[?25h', '\x1b[0 q', '\x1b[=0;1u', '\x1b[r', '\x1b[23;0t']) {
+        assert.ok(after.includes(reset), `detaching resets with ${JSON.stringify(reset)}`);
+      }
+      // Attaching again at the same size still makes the agent redraw, once.
+      const winches = (await sandbox.ok(['peek', 'modes'], { cwd: repo })).match(/winch (\d+)/g)?.length ?? 0;
+      shell.write(`${process.execPath} ${CLI} attach modes\r`);
+      await waitFor(async () => (await sandbox.ok(['peek', 'modes'], { cwd: repo })).includes(`winch ${winches + 1}`), 'a repaint on attach');
+      shell.write('\x1c');
+      await shell.waitFor(/detached from 2:modes\][^]*detached from 2:modes\]/);
     } finally {
       shell.kill();
     }

@@ -10,6 +10,8 @@ const { Terminal } = xtermHeadless;
 export class TestTerminal {
   readonly pty: IPty;
   readonly xterm: InstanceType<typeof Terminal>;
+  /** Every byte the program wrote, as the terminal received it. */
+  transcript = '';
   private exitStatus: number | undefined;
   private readonly exited: Promise<number>;
 
@@ -18,7 +20,10 @@ export class TestTerminal {
     const rows = options.rows ?? 30;
     this.xterm = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
     this.pty = spawn(file, args, { name: 'xterm-256color', cwd: options.cwd, env: options.env as Record<string, string>, cols, rows });
-    this.pty.onData((data) => this.xterm.write(data));
+    this.pty.onData((data) => {
+      this.transcript += data;
+      this.xterm.write(data);
+    });
     // The user's terminal answers queries as a real one would.
     this.xterm.onData((reply) => this.pty.write(reply));
     this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve((this.exitStatus = exitCode))));
