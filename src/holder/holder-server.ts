@@ -14,6 +14,7 @@ import {
   type Role,
 } from '../../protocol/holder.js';
 import type { TerminalMirror } from './terminal-mirror.js';
+import { withoutReplies } from './terminal-replies.js';
 
 /**
  * A client connection. `syncing` clients wait for their snapshot and queue the output
@@ -161,11 +162,17 @@ export class HolderServer {
       return;
     }
     switch (message.t) {
-      case 'input':
+      case 'input': {
         if (client.role === 'readonly') return;
-        if (client.role === 'viewer' && this.sizeOwner !== client) this.takeSize(client);
-        this.agent.write(message.data);
+        if (client.role !== 'viewer' || this.sizeOwner === client) return this.agent.write(message.data);
+        // Another viewer: its terminal's answers are dropped (the owner's answer), and only
+        // real keys make it the owner.
+        const keys = withoutReplies(message.data);
+        if (keys.length === 0) return;
+        this.takeSize(client);
+        this.agent.write(keys);
         return;
+      }
       case 'resize':
         if (client.role !== 'viewer') return;
         client.cols = message.cols;
@@ -234,7 +241,12 @@ export class HolderServer {
 
   private forget(client: Client): void {
     if (!this.clients.delete(client)) return;
-    if (this.sizeOwner === client) this.sizeOwner = undefined;
+    if (this.sizeOwner === client) {
+      // The viewer that attached last takes over, so someone still answers the app's queries.
+      this.sizeOwner = undefined;
+      const next = [...this.clients].reverse().find((c) => c.role === 'viewer');
+      if (next) this.takeSize(next);
+    }
     if (client.role === 'viewer' || client.role === 'readonly') this.notifyViewers();
   }
 

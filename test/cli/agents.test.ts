@@ -31,6 +31,21 @@ process.stdout.on('resize', () => process.stdout.write('size ' + process.stdout.
 require('readline').createInterface({ input: process.stdin }).on('line', (l) => process.stdout.write('got: ' + l + '\\n'));
 `;
 
+/** A test agent that asks the terminal for its device attributes on 'q' and counts the answers it gets. */
+const QUERY_AGENT = `
+process.stdin.setRawMode(true);
+let pending = '';
+let answers = 0;
+process.stdin.on('data', (data) => {
+  pending += data.toString('latin1');
+  if (pending.includes('q')) { pending = pending.replace('q', ''); process.stdout.write('\\x1b[c'); }
+  const found = pending.match(/\\x1b\\[\\?[\\d;]*c/g) || [];
+  pending = pending.replace(/\\x1b\\[\\?[\\d;]*c/g, '');
+  for (const _ of found) process.stdout.write('answers ' + ++answers + '\\r\\n');
+});
+process.stdout.write('query agent ready\\r\\n');
+`;
+
 describe('running agents', () => {
   const sandbox = new Sandbox();
   let repo: string;
@@ -52,6 +67,7 @@ describe('running agents', () => {
         `  modes: { command: ${JSON.stringify([process.execPath, '-e', MODES_AGENT])} }`,
         `  sleeper: { command: ${JSON.stringify(['/bin/sh', '-c', 'sleep 300 & sleep 300 & echo sleeping; wait'])} }`,
         `  quitter: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo about to fail; sleep 1.5; exit 7'])} }`,
+        `  query: { command: ${JSON.stringify([process.execPath, '-e', QUERY_AGENT])} }`,
         `  counter: { command: ${JSON.stringify(['/bin/sh', '-c', 'seq 1 100; printf "\\033[1;31mred\\033[0m\\n"; exec sleep 300'])} }`,
         '',
       ].join('\n'),
@@ -281,5 +297,35 @@ describe('running agents', () => {
     process.kill(await sandbox.daemonPid(), 'SIGKILL');
     await sandbox.ok(['status'], { cwd: repo });
     await waitFor(() => !alive(holder.pid) && groupMembers(holder.agent_pid).length === 0, 'the orphaned agent to be stopped');
+  });
+
+  it('lets only one attached terminal answer the agent\'s queries, however many watch', async () => {
+    await sandbox.ok(['new', 'asks', '-m', 'x', '--agent', 'query'], { cwd: repo });
+    await sandbox.ok(['start', 'asks'], { cwd: repo });
+    const viewers = [0, 1].map(() => new TestTerminal(process.execPath, [CLI, 'attach', 'asks'], { cwd: repo, env: sandbox.env }));
+    try {
+      for (const viewer of viewers) await viewer.waitFor('query agent ready');
+      await waitFor(async () => JSON.parse(await sandbox.ok(['show', 'asks', '--json'], { cwd: repo })).viewers === 2, 'both viewers');
+      // Both terminals answer each query; the agent hears one answer per query.
+      await sandbox.ok(['send', 'asks', 'q'], { cwd: repo });
+      await viewers[0]!.waitFor('answers 1');
+      await sandbox.ok(['send', 'asks', 'q'], { cwd: repo });
+      await viewers[0]!.waitFor('answers 2');
+      assert.doesNotMatch(await sandbox.ok(['peek', 'asks'], { cwd: repo }), /answers 3/);
+      // The answering terminal leaves: the other one answers now.
+      viewers[1]!.write('\x1c');
+      await viewers[1]!.waitExit();
+      await sandbox.ok(['send', 'asks', 'q'], { cwd: repo });
+      await viewers[0]!.waitFor('answers 3');
+      viewers[0]!.write('\x1c');
+      await viewers[0]!.waitExit();
+      // Nobody attached: the holder's own terminal answers.
+      await sandbox.ok(['send', 'asks', 'q'], { cwd: repo });
+      await waitFor(async () => (await sandbox.ok(['peek', 'asks'], { cwd: repo })).includes('answers 4'), 'the holder to answer');
+      assert.doesNotMatch(await sandbox.ok(['peek', 'asks'], { cwd: repo }), /answers 5/);
+    } finally {
+      for (const viewer of viewers) viewer.kill();
+    }
+    await sandbox.ok(['stop', 'asks', '--force'], { cwd: repo });
   });
 });
