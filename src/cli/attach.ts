@@ -48,6 +48,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     const finish = (message: string, code: number) => {
       if (finished) return;
       finished = true;
+      clearTimeout(escapeTimer);
       stdin.removeListener('data', onInput);
       stdout.removeListener('resize', onResize);
       for (const signal of SIGNALS) process.removeListener(signal, onSignal);
@@ -58,11 +59,17 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
       stdout.write(`${message}\n`);
       resolve(code);
     };
+    const forward = (text: string) => {
+      if (text.length > 0 && !options.readOnly) connection.send({ t: 'input', data: Buffer.from(text, 'latin1') });
+    };
+    let escapeTimer: NodeJS.Timeout | undefined;
     const onInput = (chunk: Buffer) => {
+      clearTimeout(escapeTimer);
       // latin1 keeps one character per byte, so the split point is a byte offset.
       const { before, detach } = matcher.scan(chunk.toString('latin1'));
-      if (before.length > 0 && !options.readOnly) connection.send({ t: 'input', data: Buffer.from(before, 'latin1') });
+      forward(before);
       if (detach) finish(`[detached from ${info.ref}]`, 0);
+      else if (matcher.holding) escapeTimer = setTimeout(() => forward(matcher.flush()), ESCAPE_TIME_MS);
     };
     const onResize = () => connection.send({ t: 'resize', cols: stdout.columns, rows: stdout.rows });
     const onSignal = () => finish(`[detached from ${info.ref}]`, 0);
@@ -96,3 +103,5 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
 }
 
 const SIGNALS = ['SIGTERM', 'SIGHUP'] as const;
+/** How long the start of an escape sequence waits for its rest before it is sent as typed. */
+const ESCAPE_TIME_MS = 25;

@@ -33,26 +33,55 @@ export function parseDetachKey(text: string): DetachKey | undefined {
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
 
-/** Finds the detach key in what the user types, across reads, and never inside a paste. */
+/** An escape sequence cut off at the end of a read: ESC, or CSI without its final byte. */
+const UNFINISHED = /\x1b(?:\[[\d;:]*)?$/;
+
+/**
+ * Finds the detach key in what the user types, across reads, and never inside a paste. A
+ * sequence split between two reads (a paste marker, a kitty key) is held back until the
+ * rest arrives, or until `flush` (a short timeout, as tmux's escape-time: a lone ESC is a
+ * key too).
+ */
 export class DetachKeyMatcher {
   private pasting = false;
+  private held = '';
 
   constructor(private readonly key: DetachKey | undefined) {}
 
+  /** Whether bytes are held back, waiting for the rest of a sequence. */
+  get holding(): boolean {
+    return this.held !== '';
+  }
+
   /**
-   * Splits a chunk of input at the detach key: `before` goes to the agent, and `detach`
-   * says whether the key was pressed (anything after it is dropped with it).
+   * Splits input at the detach key: `before` goes to the agent, and `detach` says whether
+   * the key was pressed (anything after it is dropped with it).
    */
   scan(chunk: string): { before: string; detach: boolean } {
     if (!this.key) return { before: chunk, detach: false };
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk.startsWith(PASTE_START, i)) this.pasting = true;
-      else if (chunk.startsWith(PASTE_END, i)) this.pasting = false;
-      if (this.pasting) continue;
-      const length = this.match(chunk, i);
-      if (length > 0) return { before: chunk.slice(0, i), detach: true };
+    const text = this.held + chunk;
+    this.held = '';
+    for (let i = 0; i < text.length; i++) {
+      if (text.startsWith(PASTE_START, i)) this.pasting = true;
+      else if (text.startsWith(PASTE_END, i)) this.pasting = false;
+      if (this.pasting && !text.startsWith('\x1b', i)) continue;
+      if (!this.pasting) {
+        const length = this.match(text, i);
+        if (length > 0) return { before: text.slice(0, i), detach: true };
+      }
+      if (text.charCodeAt(i) === 0x1b && UNFINISHED.test(text.slice(i))) {
+        this.held = text.slice(i);
+        return { before: text.slice(0, i), detach: false };
+      }
     }
-    return { before: chunk, detach: false };
+    return { before: text, detach: false };
+  }
+
+  /** Gives up waiting: the held bytes were not the start of a longer sequence. */
+  flush(): string {
+    const held = this.held;
+    this.held = '';
+    return held;
   }
 
   /** The length of the detach key's encoding at `i`, or 0. */
