@@ -14,7 +14,7 @@ const HOLDER_MAIN = fileURLToPath(new URL('../holder/main.js', import.meta.url))
 const LAUNCH_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 15_000;
 const ORPHAN_GRACE_MS = 2000;
-const EARLY_EXIT_MS = 300;
+const EARLY_EXIT_MS = 600;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

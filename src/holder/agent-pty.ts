@@ -24,8 +24,9 @@ export class AgentPty {
       // Bytes, not strings: clients get exactly what the agent wrote.
       encoding: null,
     });
-    // node-pty reports the exit only after the PTY has been read to its end (or 200 ms
-    // later), so the agent's last output arrives before this.
+    drainBeforeExit(this.pty);
+    // node-pty reports the exit once it has closed the PTY, which drainBeforeExit holds back
+    // until the PTY has been read to its end: the agent's last output arrives before this.
     this.exited = new Promise((resolve) =>
       this.pty.onExit(({ exitCode, signal }) => {
         this.exitStatus = signal ? { code: null, signal } : { code: exitCode, signal: null };
@@ -88,6 +89,41 @@ export class AgentPty {
       // The group is gone already.
     }
   }
+}
+
+/** The PTY counts as read to its end after this long without output once the agent has exited. */
+const DRAIN_QUIET_MS = 200;
+const DRAIN_LIMIT_MS = 5000;
+
+/**
+ * node-pty closes the PTY 200 ms after the child exited (it keeps the terminal's other end
+ * open itself, so the end of the output is never signalled), discarding what the kernel
+ * still holds: the tail of a burst that a busy holder had not read yet (DESIGN.md §7.7; the
+ * 1 MB exit test in test/holder loses it under load). The close is held back until no
+ * output has come for DRAIN_QUIET_MS, judged after a poll phase so that reads that were
+ * waiting have run, and at most DRAIN_LIMIT_MS.
+ */
+function drainBeforeExit(pty: IPty): void {
+  type Socket = { destroy: (...args: unknown[]) => unknown; on: (event: 'data', listener: () => void) => unknown };
+  const socket = (pty as unknown as { _socket?: Socket })._socket;
+  if (!socket) return; // A node-pty other than the one this was written for: its own behaviour stands.
+  let lastOutput = Date.now();
+  socket.on('data', () => (lastOutput = Date.now()));
+  const destroy = socket.destroy.bind(socket);
+  let draining = false;
+  socket.destroy = (...args: unknown[]) => {
+    if (draining) return socket;
+    draining = true;
+    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    const check = (): void => {
+      setImmediate(() => {
+        if (Date.now() - lastOutput >= DRAIN_QUIET_MS || Date.now() > deadline) destroy(...args);
+        else setTimeout(check, DRAIN_QUIET_MS);
+      });
+    };
+    check();
+    return socket;
+  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -101,7 +101,7 @@ export class HolderServer {
     }
   }
 
-  /** The agent exited and its output is all sent: tell everyone, close, remove the socket. */
+  /** The agent exited and its output is all in the mirror (call inside afterWrites): tell everyone, close, remove the socket. */
   async exit(status: ExitStatus): Promise<void> {
     this.closing = true;
     if (isFileWithInode(this.socketPath, this.socketInode)) rmSync(this.socketPath, { force: true });
@@ -110,6 +110,8 @@ export class HolderServer {
       (client) =>
         new Promise<void>((resolve) => {
           client.socket.once('close', () => resolve());
+          // A viewer that fell behind gets the final screen, which it would otherwise never see.
+          if (client.state === 'behind') this.send(client, { t: 'snapshot', data: this.mirror.snapshot(), cols: this.mirror.cols, rows: this.mirror.rows });
           if (client.role !== undefined) client.socket.write(encodeFrame({ t: 'exit', ...status }));
           client.socket.end();
         }),

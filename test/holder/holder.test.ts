@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import xtermHeadless from '@xterm/headless';
 import { HolderConnection } from '../../protocol/holder-client.js';
-import { encodeFrame, HOLDER_PROTOCOL_VERSION, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { encodeFrame, FrameDecoder, HOLDER_PROTOCOL_VERSION, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
 import { waitFor } from '../helpers/sandbox.js';
 
 const HOLDER = fileURLToPath(new URL('../../src/holder/main.js', import.meta.url));
@@ -17,46 +17,69 @@ const HOLDER = fileURLToPath(new URL('../../src/holder/main.js', import.meta.url
 /** An agent that counts, one number per line, as fast as a busy agent prints. */
 const COUNTER = `let n = 0; const tick = () => { for (let i = 0; i < 20; i++) process.stdout.write((++n) + '\\n'); if (n < 4000) setTimeout(tick, 2); else setInterval(() => {}, 1000); }; tick();`;
 
-describe('a holder', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'orch-holder-'));
-  const socket = join(dir, 'h.sock');
-  const meta = join(dir, 'h.json');
-  let holder: ChildProcess;
+/** A holder started the way the daemon starts one, running `command`, in its own directory. */
+class TestHolder {
+  readonly dir = mkdtempSync(join(tmpdir(), 'orch-holder-'));
+  readonly socket = join(this.dir, 'h.sock');
+  readonly meta = join(this.dir, 'h.json');
+  readonly process: ChildProcess;
+  readonly exited: Promise<unknown>;
 
-  before(async () => {
+  constructor(command: string[], options: { scrollback?: number } = {}) {
     const spec: HolderSpec = {
       key: 'h',
-      socket,
-      meta,
-      command: [process.execPath, '-e', COUNTER],
-      cwd: dir,
+      socket: this.socket,
+      meta: this.meta,
+      command,
+      cwd: this.dir,
       env: { PATH: process.env.PATH ?? '' },
       cols: 80,
       rows: 24,
-      scrollback: 1000,
-      task: { id: 1, slug: 'count', project: dir },
-      agent: 'counter',
+      scrollback: options.scrollback ?? 1000,
+      task: { id: 1, slug: 'test', project: this.dir },
+      agent: 'test',
     };
-    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    writeFileSync(join(this.dir, 'spec.json'), JSON.stringify(spec));
     // Not inheriting stdio: the test runner waits for every holder of its output to close it.
-    holder = spawn(process.execPath, [HOLDER, join(dir, 'spec.json')], { stdio: 'ignore', detached: true });
-    await waitFor(() => {
-      try {
-        return (JSON.parse(readFileSync(meta, 'utf8')) as HolderMeta).agent_pid > 0;
-      } catch {
-        return false;
-      }
-    }, 'the holder to serve');
-  });
-  after(() => {
+    this.process = spawn(process.execPath, [HOLDER, join(this.dir, 'spec.json')], { stdio: 'ignore', detached: true });
+    this.exited = once(this.process, 'exit');
+  }
+
+  serving(): Promise<void> {
+    return waitFor(() => this.readMeta()?.agent_pid !== undefined, 'the holder to serve');
+  }
+
+  readMeta(): HolderMeta | undefined {
     try {
-      process.kill(-(JSON.parse(readFileSync(meta, 'utf8')) as HolderMeta).agent_pid, 'SIGKILL');
+      return JSON.parse(readFileSync(this.meta, 'utf8')) as HolderMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  rss(): number {
+    const status = readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) * 1024;
+  }
+
+  cleanup(): void {
+    const agent = this.readMeta()?.agent_pid;
+    try {
+      if (agent) process.kill(-agent, 'SIGKILL');
     } catch {
       // Gone.
     }
-    holder.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+    this.process.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe('a holder', () => {
+  const counter = new TestHolder([process.execPath, '-e', COUNTER]);
+  const socket = counter.socket;
+
+  before(() => counter.serving());
+  after(() => counter.cleanup());
 
   it('gives an attaching viewer the screen, then the stream, without a gap or a repeat', async () => {
     // Attach while the agent prints, once it has filled a screen or more.
@@ -102,5 +125,109 @@ describe('a holder', () => {
     await abuse(encodeFrame({ t: 'input', data: Buffer.from('before hello') }));
     assert.match(await watcher.screen(0, false), /4000/, 'the holder and its other clients go on');
     watcher.close();
+  });
+
+  it('survives a fuzzer: random bytes, truncated frames and floods close only their own connections', async () => {
+    const watcher = await HolderConnection.open(socket, { role: 'readonly', cols: 80, rows: 24 });
+    let watcherClosed = false;
+    watcher.onClose(() => (watcherClosed = true));
+    const valid = [
+      encodeFrame({ t: 'hello', version: HOLDER_PROTOCOL_VERSION, role: 'readonly', cols: 80, rows: 24 }),
+      encodeFrame({ t: 'screen', id: 1, lines: 5, ansi: true }),
+      encodeFrame({ t: 'resize', cols: 100, rows: 30 }),
+    ];
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const attempts: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      const kind = random(4);
+      if (kind === 0) attempts.push(Buffer.from(Array.from({ length: random(4096) }, () => random(256))));
+      else if (kind === 1) attempts.push(Buffer.concat(valid).subarray(0, random(60)));
+      else if (kind === 2) attempts.push(Buffer.concat([valid[0]!, Buffer.from(Array.from({ length: random(512) }, () => random(256)))]));
+      else attempts.push(Buffer.concat([valid[0]!, ...Array.from({ length: 2000 }, () => valid[2]!)]));
+    }
+    for (let i = 0; i < attempts.length; i += 20) {
+      await Promise.all(
+        attempts.slice(i, i + 20).map(async (bytes) => {
+          const s = connect(socket);
+          s.on('error', () => {});
+          s.resume();
+          s.end(bytes);
+          // Whatever the holder makes of it, the connection ends (a half-open one is closed by us).
+          await Promise.race([once(s, 'close'), new Promise((resolve) => setTimeout(resolve, 1000))]);
+          s.destroy();
+        }),
+      );
+    }
+    assert.equal(watcherClosed, false, 'a viewer that did nothing wrong stays connected');
+    const control = await HolderConnection.open(socket, { role: 'control', cols: 80, rows: 24 });
+    assert.match(await control.screen(0, false), /4000/, 'the holder and its agent go on');
+    control.close();
+    watcher.close();
+  });
+});
+
+describe('a holder under load', () => {
+  it('gives every viewer the whole output of an agent that prints 1 MB and exits, then the exit status (20 runs)', async () => {
+    const agent = `setTimeout(() => { process.stdout.write(('y'.repeat(99) + '\\n').repeat(10486)); process.stdout.write('LAST LINE\\n'); process.exitCode = 3; }, 300)`;
+    for (let run = 0; run < 20; run++) {
+      const holder = new TestHolder([process.execPath, '-e', agent]);
+      try {
+        await holder.serving();
+        const viewer = await HolderConnection.open(holder.socket, { role: 'readonly', cols: 80, rows: 24 });
+        // What the viewer shows: snapshots (a viewer that falls behind gets one) and output.
+        const screen = new xtermHeadless.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+        const exit = await new Promise<{ code: number | null }>((resolve) =>
+          viewer.onMessage((message) => {
+            if (message.t === 'snapshot') screen.write(`\x1b[H\x1b[2J${message.data}`);
+            else if (message.t === 'output') screen.write(message.data);
+            else if (message.t === 'exit') resolve(message);
+          }),
+        );
+        await new Promise<void>((resolve) => screen.write('', resolve));
+        const buffer = screen.buffer.active;
+        const last = buffer.getLine(buffer.baseY + buffer.cursorY - 1)?.translateToString(true);
+        assert.equal(last, 'LAST LINE', `run ${run}: the viewer saw the last line before the exit`);
+        assert.equal(exit.code, 3);
+        screen.dispose();
+        await holder.exited;
+      } finally {
+        holder.cleanup();
+      }
+    }
+  });
+
+  it('is not slowed by a viewer that stops reading while the agent prints 50 MB, and resyncs it after', async () => {
+    const agent = `const line = '\\x1b[32mINFO\\x1b[0m ' + 'z'.repeat(90) + '\\n'; let left = 50 * 1024 * 1024; const go = () => { while (left > 0) { left -= line.length * 100; if (!process.stdout.write(line.repeat(100))) return process.stdout.once('drain', go); } process.stdout.write('DONE\\n'); setInterval(() => {}, 1000); }; setTimeout(go, 200);`;
+    const holder = new TestHolder([process.execPath, '-e', agent], { scrollback: 1000 });
+    try {
+      await holder.serving();
+      // A viewer that says hello and then reads nothing.
+      const stuck = connect(holder.socket);
+      stuck.write(encodeFrame({ t: 'hello', version: HOLDER_PROTOCOL_VERSION, role: 'readonly', cols: 80, rows: 24 }));
+      stuck.pause();
+      const control = await HolderConnection.open(holder.socket, { role: 'control', cols: 80, rows: 24 });
+      let peakRss = 0;
+      await waitFor(async () => {
+        peakRss = Math.max(peakRss, holder.rss());
+        return (await control.screen(0, false)).includes('DONE');
+      }, 'the agent to finish printing', 120_000);
+      assert.ok(peakRss < 110 * 1024 * 1024, `the holder stayed bounded (peak RSS ${Math.round(peakRss / 2 ** 20)} MiB for 50 MB of output)`);
+      // Once it reads again, the stuck viewer gets the screen as it is now.
+      const frames: string[] = [];
+      const decoder = new FrameDecoder();
+      stuck.on('data', (chunk: Buffer) => {
+        for (const message of decoder.push(chunk)) if (message.t === 'snapshot') frames.push(message.data as string);
+      });
+      stuck.resume();
+      await waitFor(() => frames.some((frame) => frame.includes('DONE')), 'a fresh snapshot for the viewer that fell behind', 60_000);
+      stuck.destroy();
+      control.close();
+    } finally {
+      holder.cleanup();
+    }
   });
 });
