@@ -94,10 +94,12 @@ export class HolderServer {
 
   /** New bytes from the agent, already written to the mirror. */
   output(data: Uint8Array): void {
+    // One frame for every viewer: encoded once, on the first viewer that streams.
+    let frame: Buffer | undefined;
     for (const client of this.clients) {
       if (client.role === 'control' || client.role === undefined) continue;
       if (client.state === 'syncing') client.pending.push(data);
-      else if (client.state === 'live') this.sendOutput(client, data);
+      else if (client.state === 'live') this.sendOutput(client, (frame ??= encodeFrame({ t: 'output', data })));
     }
   }
 
@@ -205,12 +207,12 @@ export class HolderServer {
       client.state = 'live';
       const pending = client.pending;
       client.pending = [];
-      for (const data of pending) this.sendOutput(client, data);
+      for (const data of pending) this.sendOutput(client, encodeFrame({ t: 'output', data }));
     });
   }
 
-  private sendOutput(client: Client, data: Uint8Array): void {
-    this.send(client, { t: 'output', data });
+  private sendOutput(client: Client, frame: Buffer): void {
+    if (!client.socket.destroyed) client.socket.write(frame);
     // A viewer that cannot keep up never slows the agent: stop streaming to it and
     // send it a fresh snapshot once its socket has drained.
     if (client.socket.writableLength > queueLimit(this.mirror)) client.state = 'behind';
