@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.js';
 import type { ExitStatus, HolderMeta, HolderSpec, HolderTask } from '../../protocol/holder.js';
@@ -16,9 +17,6 @@ const STOP_TIMEOUT_MS = 15_000;
 const ORPHAN_GRACE_MS = 2000;
 const EARLY_EXIT_MS = 600;
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * Whether `pid` still leads its own session, as an agent under its PTY does: a saved pid is
@@ -158,7 +156,7 @@ export class HolderSupervisor implements Terminals {
           this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.argv.join(' ')}`);
           // An agent that cannot run (a bad flag, a missing key) usually ends at once: that is
           // a failed start, said as such, rather than a start followed by a quiet exit.
-          const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS).then(() => undefined)]);
+          const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS, undefined)]);
           if (early !== undefined) throw new OrchestraError(`The agent exited at once (${describeExit(early)}); its last screen is in ${launch.logPath}.`);
           return { agent_pid: tracked.agentPid };
         } catch (error) {

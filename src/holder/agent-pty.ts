@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { spawn, type IPty } from 'node-pty';
 import type { ExitStatus } from '../../protocol/holder.js';
 
@@ -74,7 +75,7 @@ export class AgentPty {
     for (const signal of steps) {
       if (!this.alive) break;
       this.signalGroup(signal);
-      const done = await Promise.race([this.exited.then(() => true), delay(STOP_STEP_MS).then(() => false)]);
+      const done = await Promise.race([this.exited.then(() => true), delay(STOP_STEP_MS, false, { ref: false })]);
       if (done) break;
     }
     const status = await this.exited;
@@ -126,6 +127,3 @@ function drainBeforeExit(pty: IPty): void {
   };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}

@@ -113,7 +113,7 @@ export class HolderServer {
         new Promise<void>((resolve) => {
           client.socket.once('close', () => resolve());
           // A viewer that fell behind gets the final screen, which it would otherwise never see.
-          if (client.state === 'behind') this.send(client, { t: 'snapshot', data: this.mirror.snapshot(), cols: this.mirror.cols, rows: this.mirror.rows });
+          if (client.state === 'behind') this.send(client, this.snapshot());
           if (client.role !== undefined) client.socket.write(encodeFrame({ t: 'exit', ...status }));
           client.socket.end();
         }),
@@ -203,12 +203,17 @@ export class HolderServer {
     client.pending = [];
     this.mirror.afterWrites(() => {
       if (!this.clients.has(client) || client.state !== 'syncing') return;
-      this.send(client, { t: 'snapshot', data: this.mirror.snapshot(), cols: this.mirror.cols, rows: this.mirror.rows });
+      this.send(client, this.snapshot());
       client.state = 'live';
       const pending = client.pending;
       client.pending = [];
       for (const data of pending) this.sendOutput(client, encodeFrame({ t: 'output', data }));
     });
+  }
+
+  /** The screen as it is now, for a viewer; call inside afterWrites. */
+  private snapshot(): HolderMessage {
+    return { t: 'snapshot', data: this.mirror.snapshot(), cols: this.mirror.cols, rows: this.mirror.rows };
   }
 
   private sendOutput(client: Client, frame: Buffer): void {
