@@ -16,9 +16,11 @@ describe('orchestra demo', () => {
       const before = terminal.screen();
       assert.match(before, /\$ orchestra status\nrunning \(2\)\n {2}1 {2}greet {2}demo {2}● .*Write a greeting for the README\.\n {2}2 {2}notes/);
       assert.match(before, /\$ orchestra peek 2\nDemo agent · task 2:notes/);
-      terminal.write('\r');
-      await terminal.waitFor("Question: what should the file's last line say?");
-      terminal.write('Hello, world\r');
+      // Keys typed right after the Enter, before attach has drawn anything, must reach the agent.
+      terminal.write('\rHello');
+      await terminal.waitFor('Demo agent · task 1:greet');
+      await terminal.waitFor(/Question: what should the file's last line say\? > Hello/);
+      terminal.write(', world\r');
       await terminal.waitFor('Added "Hello, world"');
       terminal.write('\x1c');
       await terminal.waitFor('Clean up:');

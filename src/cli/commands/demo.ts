@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { paint } from '../output.js';
 import * as agents from './agents.js';
 import { status } from './status.js';
@@ -48,11 +47,10 @@ export async function demo(): Promise<void> {
   await step('peek 2', () => agents.peek('2', {}));
 
   if (process.stdin.isTTY && process.stdout.isTTY) {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    await rl.question(`Press Enter to attach to task 1. Answer its question, then press ${paint('ctrl-\\', 'bold')} to detach; the agent keeps running. `);
-    rl.close();
-    await step('attach 1', () => agents.attach('1', {}));
-    await step('status', () => status({}));
+    if (await pressEnter(`Press Enter to attach to task 1. Answer its question, then press ${paint('ctrl-\\', 'bold')} to detach; the agent keeps running. `)) {
+      await step('attach 1', () => agents.attach('1', {}));
+      await step('status', () => status({}));
+    }
   }
   console.log(
     [
@@ -62,4 +60,30 @@ export async function demo(): Promise<void> {
       `Clean up: (cd ${dir} && orchestra stop 1 && orchestra stop 2) && rm -rf ${dir} ${worktrees}`,
     ].join('\n'),
   );
+}
+
+/**
+ * Waits for Enter (true) or ctrl-c / ctrl-d (false). Whatever was typed after the Enter is
+ * put back into stdin, and the terminal stays raw, so a quick typist's first keys reach the
+ * agent that attach shows next instead of being eaten by a line reader.
+ */
+function pressEnter(prompt: string): Promise<boolean> {
+  const stdin = process.stdin;
+  process.stdout.write(prompt);
+  stdin.setRawMode(true);
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      const at = chunk.findIndex((byte) => byte === 0x0d || byte === 0x0a || byte === 0x03 || byte === 0x04);
+      if (at < 0) return;
+      stdin.removeListener('data', onData);
+      stdin.pause();
+      process.stdout.write('\r\n');
+      const enter = chunk[at] === 0x0d || chunk[at] === 0x0a;
+      if (!enter) stdin.setRawMode(false);
+      else if (at + 1 < chunk.length) stdin.unshift(chunk.subarray(at + 1));
+      resolve(enter);
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
 }
