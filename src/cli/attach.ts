@@ -3,6 +3,7 @@ import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.
 import { OrchestraError, UsageError } from '../core/errors.js';
 import { describeExit } from '../core/exit-status.js';
 import { DetachKeyMatcher, parseDetachKey } from './detach-key.js';
+import { ScreenFilter } from './screen-filter.js';
 
 export interface AttachOptions {
   readOnly?: boolean;
@@ -35,6 +36,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
   }
   const key = parseDetachKey(options.detachKey ?? info.detach_key);
   const matcher = new DetachKeyMatcher(key);
+  const screens = new ScreenFilter(`${RESET_MODES}\x1b[H\x1b[2J`);
   let connection: HolderConnection;
   try {
     connection = await HolderConnection.open(info.socket, { role: options.readOnly ? 'readonly' : 'viewer', cols: stdout.columns, rows: stdout.rows });
@@ -82,10 +84,11 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     connection.onMessage((message) => {
       switch (message.t) {
         case 'snapshot':
+          screens.reset();
           stdout.write(`\x1b[H\x1b[2J${message.data}`);
           return;
         case 'output':
-          stdout.write(message.data);
+          stdout.write(screens.filter(message.data));
           return;
         case 'exit':
           finish(`[the agent of ${info.ref} ended: ${describeExit(message)}]`, 0);

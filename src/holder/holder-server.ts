@@ -63,6 +63,12 @@ export class HolderServer {
     private readonly agent: AgentControl,
   ) {
     this.server = createServer((socket) => this.accept(socket));
+    // A viewer draws one screen: when the app switches screens, streaming viewers get the
+    // other screen's content as a fresh snapshot (clients drop the switch itself). Syncing
+    // viewers already wait for a snapshot taken after this point.
+    mirror.onScreenSwitch(() => {
+      for (const client of this.clients) if (client.state === 'live' && client.role !== 'control') this.sync(client);
+    });
   }
 
   /** Listens with a 0600 socket; fails when the path is taken (another holder of this task). */

@@ -5,6 +5,8 @@ import { ModeTracker } from './mode-tracker.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
+/** What the serializer writes between the main screen and the alternate one. */
+const ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 
 /**
  * The holder's copy of the agent's screen: every byte the agent writes is fed to a headless
@@ -59,8 +61,17 @@ export class TerminalMirror {
    */
   snapshot(): string {
     const buffer = this.terminal.buffer.active;
-    const screen = this.serializer.serialize({ scrollback: 0 });
+    let screen = this.serializer.serialize({ scrollback: 0 });
+    // Only the screen the app shows: a client has one screen to draw on, and the serializer
+    // puts the main screen, then a switch, then the alternate one, which would leave the
+    // main screen's text wherever the alternate screen's lines are shorter.
+    if (buffer.type === 'alternate') screen = screen.slice(screen.indexOf(ALTERNATE_SCREEN) + ALTERNATE_SCREEN.length);
     return `${screen}${this.modes.replay()}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
+  }
+
+  /** Calls `listener` when the app switches between its main and alternate screen (while parsing). */
+  onScreenSwitch(listener: () => void): void {
+    this.terminal.buffer.onBufferChange(listener);
   }
 
   /** The screen as plain text (or with colours), with up to `scrollback` lines of history above it. */

@@ -31,6 +31,15 @@ process.stdout.on('resize', () => process.stdout.write('size ' + process.stdout.
 require('readline').createInterface({ input: process.stdin }).on('line', (l) => process.stdout.write('got: ' + l + '\\n'));
 `;
 
+/** A test agent with text on both screens, that switches between them when asked. */
+const SCREENS_AGENT = `
+process.stdout.write('MAIN-'.repeat(15) + '\\n' + 'MAIN-'.repeat(15) + '\\n\\x1b[?1049h\\x1b[Halt screen\\n');
+require('readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'main') process.stdout.write('\\x1b[?1049lback on main\\n');
+  if (line === 'alt') process.stdout.write('\\x1b[?1049h\\x1b[H\\x1b[2Jalt again\\n');
+});
+`;
+
 /** A test agent that asks the terminal for its device attributes on 'q' and counts the answers it gets. */
 const QUERY_AGENT = `
 process.stdin.setRawMode(true);
@@ -67,6 +76,7 @@ describe('running agents', () => {
         `  modes: { command: ${JSON.stringify([process.execPath, '-e', MODES_AGENT])} }`,
         `  sleeper: { command: ${JSON.stringify(['/bin/sh', '-c', 'sleep 300 & sleep 300 & echo sleeping; wait'])} }`,
         `  quitter: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo about to fail; sleep 1.5; exit 7'])} }`,
+        `  screens: { command: ${JSON.stringify([process.execPath, '-e', SCREENS_AGENT])} }`,
         `  query: { command: ${JSON.stringify([process.execPath, '-e', QUERY_AGENT])} }`,
         `  counter: { command: ${JSON.stringify(['/bin/sh', '-c', 'seq 1 100; printf "\\033[1;31mred\\033[0m\\n"; exec sleep 300'])} }`,
         '',
@@ -327,5 +337,36 @@ describe('running agents', () => {
       for (const viewer of viewers) viewer.kill();
     }
     await sandbox.ok(['stop', 'asks', '--force'], { cwd: repo });
+  });
+
+  it("shows the agent's main and alternate screen on the user's alternate screen, whichever the agent switches to", async () => {
+    await sandbox.ok(['new', 'screens', '-m', 'Switch screens', '--agent', 'screens'], { cwd: repo });
+    await sandbox.ok(['start', 'screens'], { cwd: repo });
+    const shell = new TestTerminal('/bin/bash', ['--norc', '--noprofile'], { cwd: repo, env: shellEnv(), cols: 90, rows: 25 });
+    const onScreen = () => shell.xterm.buffer.active.type;
+    try {
+      shell.write('echo the-user-s-own-line\r');
+      await shell.waitFor(/^the-user-s-own-line/m);
+      shell.write(`${process.execPath} ${CLI} attach screens\r`);
+      await shell.waitFor('alt screen');
+      assert.doesNotMatch(shell.screen(), /MAIN-/, 'the alternate screen alone, nothing of the main one left over');
+      shell.write('main\r');
+      await shell.waitFor('back on main');
+      assert.match(shell.screen(), /^(MAIN-){15}$/m, "the agent's main screen");
+      assert.doesNotMatch(shell.screen(), /the-user-s-own-line/, "the user's screen stays hidden");
+      assert.equal(onScreen(), 'alternate');
+      shell.write('alt\r');
+      await shell.waitFor('alt again');
+      assert.doesNotMatch(shell.screen(), /MAIN-/);
+      shell.write('\x1c');
+      await shell.waitFor('[detached from');
+      await shell.flush();
+      assert.equal(onScreen(), 'normal');
+      assert.match(shell.screen(), /^the-user-s-own-line/m, "the user's screen is back");
+      assert.doesNotMatch(shell.screen(), /MAIN-|back on main/, "and nothing of the agent's is on it");
+    } finally {
+      shell.kill();
+      await sandbox.run(['stop', 'screens'], { cwd: repo });
+    }
   });
 });
