@@ -11,26 +11,13 @@
  * tmux and dtach come from Debian's packages (.ci/run installs them); a missing one is
  * reported and left out.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import xtermHeadless from '@xterm/headless';
-import { spawn } from 'node-pty';
+import { CLI, comparedTools, median, memory, Rig } from './common.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const COLS = 80;
 const ROWS = 24;
-
-const root = realpathSync(mkdtempSync(join(tmpdir(), 'orch-bench-attach-')));
-const env: Record<string, string> = { ...(process.env as Record<string, string>), ORCHESTRA_HOME: join(root, 'home'), NO_COLOR: '1', TERM: 'xterm-256color' };
-const repo = join(root, 'repo');
-const app = join(root, 'app.js');
-const screenFile = join(root, 'screen.txt');
-const tmuxSocket = `orch-bench-${process.pid}`;
-const dtachSocket = join(root, 'dtach.sock');
 
 const APP = `
 const draw = () => {
@@ -45,16 +32,12 @@ draw();
 setInterval(() => {}, 1 << 30);
 `;
 
-function has(program: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
-}
-
 /** Spawns `argv` in a fresh 80×24 PTY and resolves with the ms until the screen's last row shows the app's last line. */
-function timeToFullScreen(argv: string[], detach: string | undefined): Promise<number> {
+function timeToFullScreen(rig: Rig, argv: string[], detach: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     const xterm = new xtermHeadless.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
     const start = process.hrtime.bigint();
-    const pty = spawn(argv[0]!, argv.slice(1), { name: 'xterm-256color', cols: COLS, rows: ROWS, cwd: repo, env });
+    const pty = rig.client(argv, COLS, ROWS);
     let done = false;
     const timer = setTimeout(() => finish(new Error(`${argv.join(' ')} showed no full screen in 10 s`)), 10_000);
     const finish = (error?: Error, ms?: number) => {
@@ -81,23 +64,6 @@ function timeToFullScreen(argv: string[], detach: string | undefined): Promise<n
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** RSS and PSS of a process in MiB, from /proc/<pid>/smaps_rollup. */
-function memory(pid: number): { rss: number; pss: number } {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)![1]) / 1024;
-  return { rss: field('Rss'), pss: field('Pss') };
-}
-
-function pidOf(pattern: string): number {
-  return Number(execFileSync('pgrep', ['-o', '-f', pattern], { encoding: 'utf8' }).trim().split('\n')[0]);
-}
-
 interface Contender {
   name: string;
   argv: string[];
@@ -105,58 +71,38 @@ interface Contender {
   serverPid?: () => number;
 }
 
-async function main(): Promise<void> {
+async function main(rig: Rig): Promise<void> {
+  const app = rig.file('app.js');
   writeFileSync(app, APP);
+  rig.agents({ app: [process.execPath, app] });
   // The raw PTY's screen: exactly what the app draws at 80×24.
+  const screenFile = rig.file('screen.txt');
   let screen = '\x1b[H\x1b[2J';
   for (let i = 1; i <= ROWS; i++) screen += `\x1b[3${i % 8}mline ${String(i).padStart(2)} ${'x'.repeat(60)}\x1b[0m${i < ROWS ? '\r\n' : ''}`;
   writeFileSync(screenFile, screen);
-
-  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: repo });
-  mkdirSync(join(repo, '.orchestra'));
-  writeFileSync(join(repo, '.orchestra', 'config.yaml'), `agent: app\nagents:\n  app: { command: ${JSON.stringify([process.execPath, app])} }\n`);
-  const orchestra = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { cwd: repo, env, encoding: 'utf8' });
-  orchestra('new', 'bench', '-m', 'Draw a screen');
-  orchestra('start', '1');
+  const id = await rig.startTask('app', {}, COLS, ROWS);
 
   const contenders: Contender[] = [
     { name: 'raw PTY (cat of the screen)', argv: ['cat', screenFile] },
     // The floor for any client written for Node: starting Node and printing the screen.
     { name: 'node printing the screen', argv: [process.execPath, '-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(screenFile)}))`] },
-    {
-      name: 'orchestra attach',
-      argv: [process.execPath, CLI, 'attach', '1'],
-      detach: '\x1c',
-      serverPid: () => {
-        const dir = join(env.ORCHESTRA_HOME!, 'run', 'holders');
-        const meta = readdirSync(dir).find((name) => name.endsWith('.json'))!;
-        return JSON.parse(readFileSync(join(dir, meta), 'utf8')).pid;
-      },
-    },
+    { name: 'orchestra attach', argv: [process.execPath, CLI, 'attach', id], detach: '\x1c', serverPid: () => rig.holderPid(id) },
   ];
-  if (has('tmux')) {
-    // No status line: the app gets all 24 rows, as under the others.
-    writeFileSync(join(root, 'tmux.conf'), 'set -g status off\n');
-    execFileSync('tmux', ['-L', tmuxSocket, '-f', join(root, 'tmux.conf'), 'new-session', '-d', '-x', String(COLS), '-y', String(ROWS), process.execPath, app], { env });
-    contenders.push({
-      name: 'tmux attach',
-      argv: ['tmux', '-L', tmuxSocket, 'attach'],
-      detach: '\x02d',
-      serverPid: () => Number(execFileSync('tmux', ['-L', tmuxSocket, 'display', '-p', '#{pid}'], { encoding: 'utf8' }).trim()),
-    });
-  } else console.log('tmux is not installed: left out (.ci/run installs it).');
-  if (has('dtach')) {
-    execFileSync('dtach', ['-n', dtachSocket, '-r', 'winch', process.execPath, app], { env });
-    contenders.push({ name: 'dtach -a', argv: ['dtach', '-a', dtachSocket, '-r', 'winch'], detach: '\x1c', serverPid: () => pidOf(`dtach -n ${dtachSocket}`) });
-  } else console.log('dtach is not installed: left out (.ci/run installs it).');
+  const tools = comparedTools();
+  if (tools.tmux) {
+    contenders.push({ name: 'tmux attach', argv: rig.tmuxSession('app', [process.execPath, app], COLS, ROWS), detach: '\x02d', serverPid: () => rig.tmuxServerPid() });
+  }
+  if (tools.dtach) {
+    const socket = rig.dtachSession('app', [process.execPath, app]);
+    contenders.push({ name: 'dtach -a', argv: ['dtach', '-a', socket, '-r', 'winch'], detach: '\x1c', serverPid: () => rig.dtachMasterPid(socket) });
+  }
 
   // Let every server settle, and warm caches.
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  for (const c of contenders) for (let i = 0; i < 2; i++) await timeToFullScreen(c.argv, c.detach);
+  for (const c of contenders) for (let i = 0; i < 2; i++) await timeToFullScreen(rig, c.argv, c.detach);
   const samples = contenders.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) {
-    for (const [i, c] of contenders.entries()) samples[i]!.push(await timeToFullScreen(c.argv, c.detach));
+    for (const [i, c] of contenders.entries()) samples[i]!.push(await timeToFullScreen(rig, c.argv, c.detach));
   }
   const medians = samples.map(median);
   const ourIndex = contenders.findIndex((c) => c.name === 'orchestra attach');
@@ -177,12 +123,9 @@ async function main(): Promise<void> {
   }
 }
 
+const rig = new Rig();
 try {
-  await main();
+  await main(rig);
 } finally {
-  spawnSync(process.execPath, [CLI, 'stop', '1', '--force'], { cwd: repo, env });
-  spawnSync(process.execPath, [CLI, 'daemon', 'stop'], { env });
-  spawnSync('tmux', ['-L', tmuxSocket, 'kill-server']);
-  if (existsSync(dtachSocket)) spawnSync('pkill', ['-f', `dtach -n ${dtachSocket}`]);
-  rmSync(root, { recursive: true, force: true });
+  rig.close();
 }
