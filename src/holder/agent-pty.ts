@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { spawn, type IPty } from 'node-pty';
 import type { ExitStatus } from '../../protocol/holder.js';
@@ -13,6 +14,7 @@ export class AgentPty {
   private readonly pty: IPty;
   private exitStatus: ExitStatus | undefined;
   private readonly exited: Promise<ExitStatus>;
+  private readonly dataListeners: ((data: Uint8Array) => void)[] = [];
 
   constructor(command: string[], options: { cwd: string; env: Record<string, string>; cols: number; rows: number }) {
     const [file, ...args] = command;
@@ -25,7 +27,8 @@ export class AgentPty {
       // Bytes, not strings: clients get exactly what the agent wrote.
       encoding: null,
     });
-    drainBeforeExit(this.pty);
+    this.pty.onData((data) => this.emitData(data as unknown as Buffer));
+    drainBeforeExit(this.pty, (data) => this.emitData(data));
     // node-pty reports the exit once it has closed the PTY, which drainBeforeExit holds back
     // until the PTY has been read to its end: the agent's last output arrives before this.
     this.exited = new Promise((resolve) =>
@@ -45,7 +48,11 @@ export class AgentPty {
   }
 
   onData(listener: (data: Uint8Array) => void): void {
-    this.pty.onData(listener as unknown as (data: string) => void);
+    this.dataListeners.push(listener);
+  }
+
+  private emitData(data: Uint8Array): void {
+    for (const listener of this.dataListeners) listener(data);
   }
 
   onExit(listener: (status: ExitStatus) => void): void {
@@ -95,21 +102,44 @@ export class AgentPty {
 /** The PTY counts as read to its end after this long without output once the agent has exited. */
 const DRAIN_QUIET_MS = 200;
 const DRAIN_LIMIT_MS = 5000;
+/** How often the PTY is read by hand once the kernel has said it has ended. */
+const DRAIN_POLL_MS = 10;
 
 /**
- * node-pty closes the PTY 200 ms after the child exited (it keeps the terminal's other end
- * open itself, so the end of the output is never signalled), discarding what the kernel
- * still holds: the tail of a burst that a busy holder had not read yet (DESIGN.md §7.7; the
- * 1 MB exit test in test/holder loses it under load). The close is held back until no
- * output has come for DRAIN_QUIET_MS, judged after a poll phase so that reads that were
- * waiting have run, and at most DRAIN_LIMIT_MS.
+ * node-pty can lose the end of the agent's output (DESIGN.md §7.7), two ways; the 1 MB exit
+ * test in test/holder loses it under load without this:
+ * - it closes the PTY 200 ms after the child exited, discarding what the kernel still holds
+ *   for a busy holder that had not read it yet;
+ * - Linux can report the end of the PTY (EIO, which libuv reads as EOF) while the agent's
+ *   last bytes are still on their way from the agent's side, when the kernel's worker that
+ *   moves them is late; the stream then stops reading for good.
+ * So the close is held back until no output has come for DRAIN_QUIET_MS (judged after a poll
+ * phase, so reads that were waiting have run; at most DRAIN_LIMIT_MS), and once the stream
+ * has ended, the PTY is read directly meanwhile and what comes is passed to `emit`.
  */
-function drainBeforeExit(pty: IPty): void {
-  type Socket = { destroy: (...args: unknown[]) => unknown; on: (event: 'data', listener: () => void) => unknown };
+function drainBeforeExit(pty: IPty, emit: (data: Buffer) => void): void {
+  type Socket = { destroy: (...args: unknown[]) => unknown; on: (event: 'data' | 'end', listener: () => void) => unknown };
   const socket = (pty as unknown as { _socket?: Socket })._socket;
-  if (!socket) return; // A node-pty other than the one this was written for: its own behaviour stands.
+  const fd = (pty as unknown as { fd?: number }).fd;
+  if (!socket || fd === undefined) return; // A node-pty other than the one this was written for: its own behaviour stands.
   let lastOutput = Date.now();
+  let ended = false;
   socket.on('data', () => (lastOutput = Date.now()));
+  socket.on('end', () => (ended = true));
+  const readRest = () => {
+    const buffer = Buffer.allocUnsafe(65536);
+    for (;;) {
+      let length: number;
+      try {
+        length = readSync(fd, buffer);
+      } catch {
+        return; // EAGAIN: nothing yet; EIO: nothing now. The quiet period decides.
+      }
+      if (length <= 0) return;
+      lastOutput = Date.now();
+      emit(Buffer.from(buffer.subarray(0, length)));
+    }
+  };
   const destroy = socket.destroy.bind(socket);
   let draining = false;
   socket.destroy = (...args: unknown[]) => {
@@ -118,12 +148,12 @@ function drainBeforeExit(pty: IPty): void {
     const deadline = Date.now() + DRAIN_LIMIT_MS;
     const check = (): void => {
       setImmediate(() => {
+        if (ended) readRest();
         if (Date.now() - lastOutput >= DRAIN_QUIET_MS || Date.now() > deadline) destroy(...args);
-        else setTimeout(check, DRAIN_QUIET_MS);
+        else setTimeout(check, ended ? DRAIN_POLL_MS : DRAIN_QUIET_MS);
       });
     };
     check();
     return socket;
   };
 }
-
