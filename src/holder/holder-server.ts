@@ -118,8 +118,12 @@ export class HolderServer {
       (client) =>
         new Promise<void>((resolve) => {
           client.socket.once('close', () => resolve());
-          // A viewer that fell behind gets the final screen, which it would otherwise never see.
-          if (client.state === 'behind') this.send(client, this.snapshot());
+          // A viewer that fell behind, or waits for a snapshot that would come after the exit,
+          // gets the final screen now, which it would otherwise never see.
+          if (client.state === 'behind' || client.state === 'syncing') {
+            this.send(client, this.snapshot());
+            client.state = 'live';
+          }
           if (client.role !== undefined) client.socket.write(encodeFrame({ t: 'exit', ...status }));
           client.socket.end();
         }),
