@@ -13,7 +13,7 @@
  *   idle and after 10,000 ANSI lines at 200 columns, with 10,000 lines of history in both
  *   the holder and tmux. Goal: holder PSS ≤ 25 MB idle, ≤ 60 MB full.
  *
- * The app waits for a FIFO to be written before it starts, so every viewer is attached and
+ * BENCH_PARTS (throughput,echo,memory) picks parts. The app waits for a FIFO to be written before it starts, so every viewer is attached and
  * settled first.
  */
 import { execFileSync } from 'node:child_process';
@@ -229,10 +229,13 @@ try {
   const tools = comparedTools();
   const list = contenders(rig, tools);
   console.log(`Machine: ${process.arch}, node ${process.version}; ${cpus().length} cores.`);
-  await throughput(rig, list, app, 'plain');
-  await throughput(rig, list, app, 'ansi');
-  await echoLatency(rig, list);
-  await holderMemory(rig, list, app);
+  const parts = (process.env.BENCH_PARTS ?? 'throughput,echo,memory').split(',');
+  if (parts.includes('throughput')) {
+    await throughput(rig, list, app, 'plain');
+    await throughput(rig, list, app, 'ansi');
+  }
+  if (parts.includes('echo')) await echoLatency(rig, list);
+  if (parts.includes('memory')) await holderMemory(rig, list, app);
 } finally {
   rig.close();
 }

@@ -197,7 +197,9 @@ export class HolderServer {
         if (client.role !== 'control') return;
         // A controller that asks without reading the answers is cut off, not buffered for.
         if (client.socket.writableLength > MAX_FRAME_BYTES) return this.refuse(client, 'asked for screens without reading them');
-        this.mirror.afterWrites(() => this.send(client, { t: 'screen', id: message.id, text: lastBytes(this.mirror.text(message.lines, message.ansi), MAX_FRAME_BYTES - 1024) }));
+        this.mirror.afterWrites(() =>
+          void this.mirror.text(message.lines, message.ansi).then((text) => this.send(client, { t: 'screen', id: message.id, text: lastBytes(text, MAX_FRAME_BYTES - 1024) })),
+        );
         return;
       case 'stop':
         if (client.role === 'control') this.agent.stop(message.force);

@@ -57,7 +57,7 @@ async function main(specPath: string): Promise<void> {
       writeMeta(status);
       // The holder's output is the task's log: keep the agent's last words there, since the
       // screen goes with the holder (an agent that dies at once usually says why).
-      process.stdout.write(`--- the agent's last screen ---\n${mirror.text(0, false)}\n--- end of screen ---\n`);
+      process.stdout.write(`--- the agent's last screen ---\n${await mirror.text(0, false)}\n--- end of screen ---\n`);
       await server.exit(status);
       process.exit(0);
     });

@@ -5,6 +5,8 @@ import { ModeTracker } from './mode-tracker.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
+/** Lines of history read per turn of the event loop: 10,000 at once would hold up the agent's output for ~300 ms. */
+const HISTORY_SLICE = 500;
 /** What the serializer writes between the main screen and the alternate one. */
 const ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 
@@ -61,12 +63,7 @@ export class TerminalMirror {
    */
   snapshot(): string {
     const buffer = this.terminal.buffer.active;
-    let screen = this.serializer.serialize({ scrollback: 0 });
-    // Only the screen the app shows: a client has one screen to draw on, and the serializer
-    // puts the main screen, then a switch, then the alternate one, which would leave the
-    // main screen's text wherever the alternate screen's lines are shorter.
-    if (buffer.type === 'alternate') screen = screen.slice(screen.indexOf(ALTERNATE_SCREEN) + ALTERNATE_SCREEN.length);
-    return `${screen}${this.modes.replay()}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
+    return `${this.activeScreen(true)}${this.modes.replay()}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
   }
 
   /** Calls `listener` when the app switches between its main and alternate screen (while parsing). */
@@ -74,24 +71,78 @@ export class TerminalMirror {
     this.terminal.buffer.onBufferChange(listener);
   }
 
-  /** The screen as plain text (or with colours), with up to `scrollback` lines of history above it. */
-  text(scrollback: number, ansi: boolean): string {
-    if (ansi) return this.serializer.serialize({ scrollback });
+  /**
+   * The screen as plain text (or with colours), with up to `scrollback` lines of history
+   * above it. The screen is read at once (call inside afterWrites), the history after it, a
+   * slice per turn of the event loop, so the agent's output flows meanwhile (DESIGN.md §7.3).
+   * History that is trimmed off the top meanwhile is left out.
+   */
+  async text(scrollback: number, ansi: boolean): Promise<string> {
     const buffer = this.terminal.buffer.active;
-    const first = Math.max(0, buffer.baseY - scrollback);
+    const top = buffer.baseY;
+    const screen = ansi ? this.activeScreen(false) : this.plainRows(top, top + this.terminal.rows);
+    const wanted = Math.min(scrollback, top);
+    // The alternate screen has no history.
+    const history = wanted > 0 && buffer.type === 'normal' ? await this.history(wanted, buffer.cursorY, ansi) : [];
+    if (ansi) return [...history.map((slice) => slice.text), screen as string].join('\r\n');
     const lines: string[] = [];
-    for (let y = first; y < buffer.baseY + this.terminal.rows; y++) {
-      const line = buffer.getLine(y);
-      const text = line?.translateToString(true) ?? '';
+    for (const { text, wrapped } of [...history, ...(screen as Row[])]) {
       // A line the terminal wrapped is one line of the agent's output.
-      if (line?.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+      if (wrapped && lines.length > 0) lines[lines.length - 1] += text;
       else lines.push(text);
     }
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     return lines.join('\n');
   }
 
+  /** The `wanted` lines of history above the screen whose cursor is on row `cursorY`, oldest first: plain rows, or coloured slices. */
+  private async history(wanted: number, cursorY: number, ansi: boolean): Promise<Row[]> {
+    // The marker follows the screen's top line as output scrolls it and trimming shifts it.
+    const marker = this.terminal.registerMarker(-cursorY);
+    const slices: Row[][] = [];
+    try {
+      for (let read = 0; marker && !marker.isDisposed && read < wanted; ) {
+        if (read > 0) await new Promise((resolve) => setImmediate(resolve));
+        const end = marker.line - read;
+        const start = Math.max(0, end - Math.min(HISTORY_SLICE, wanted - read));
+        if (start >= end || marker.isDisposed) break;
+        slices.unshift(ansi ? [{ text: this.serializer.serialize({ range: { start, end: end - 1 }, excludeAltBuffer: true, excludeModes: true }), wrapped: false }] : this.plainRows(start, end));
+        read += end - start;
+      }
+    } finally {
+      marker?.dispose();
+    }
+    return slices.flat();
+  }
+
+  /** The visible screen of the buffer the app shows, as escape sequences for a cleared terminal; with the app's modes if asked. */
+  private activeScreen(modes: boolean): string {
+    const screen = this.serializer.serialize({ scrollback: 0, excludeModes: !modes });
+    // Only the screen the app shows: a client has one screen to draw on, and the serializer
+    // puts the main screen, then a switch, then the alternate one, which would leave the
+    // main screen's text wherever the alternate screen's lines are shorter.
+    if (this.terminal.buffer.active.type === 'normal') return screen;
+    return screen.slice(screen.indexOf(ALTERNATE_SCREEN) + ALTERNATE_SCREEN.length);
+  }
+
+  /** Rows [start, end) of the active buffer as plain text. */
+  private plainRows(start: number, end: number): Row[] {
+    const buffer = this.terminal.buffer.active;
+    const rows: Row[] = [];
+    for (let y = start; y < end; y++) {
+      const line = buffer.getLine(y);
+      rows.push({ text: line?.translateToString(true) ?? '', wrapped: line?.isWrapped ?? false });
+    }
+    return rows;
+  }
+
   dispose(): void {
     this.terminal.dispose();
   }
+}
+
+/** A row of the terminal as text, and whether it continues the row above (wrapped). */
+interface Row {
+  text: string;
+  wrapped: boolean;
 }
