@@ -16,7 +16,7 @@
  * BENCH_PARTS (throughput,echo,memory) picks parts. The app waits for a FIFO to be written before it starts, so every viewer is attached and
  * settled first.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { IPty } from 'node-pty';
@@ -213,6 +213,12 @@ async function holderMemory(rig: Rig, list: Contender[], app: string): Promise<v
     rows.push({ name: contender.name.replace(/ .*/, ''), idle, full });
     launched.stop();
   }
+  // The floor for a holder written for Node: an idle Node process that has loaded nothing.
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+  await sleep(2000);
+  const floor = memory(bare.pid!);
+  bare.kill();
+  rows.push({ name: 'bare node', idle: floor, full: floor });
   const ours = rows[0]!;
   for (const { name, idle, full } of rows) {
     const ratio = name === ours.name ? '' : `   holder is ${(ours.idle.pss / idle.pss).toFixed(1)}× / ${(ours.full.pss / full.pss).toFixed(1)}× PSS`;
