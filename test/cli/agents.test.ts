@@ -18,12 +18,12 @@ function groupMembers(pgid: number): number[] {
 }
 
 /**
- * A test agent that turns on what a TUI would — bracketed paste, mouse with SGR encoding,
+ * A test agent that turns on what a TUI would — the alternate screen, bracketed paste, mouse with SGR encoding,
  * app cursor keys, a hidden cursor, a bar cursor, kitty keyboard flags, a title — then
  * echoes lines, and says when it is asked to redraw (SIGWINCH).
  */
 const MODES_AGENT = `
-process.stdout.write('\\x1b[?2004h\\x1b[?1000h\\x1b[?1006h\\x1b[?1h\\x1b[?25l\\x1b[5 q\\x1b[>5u\\x1b]2;agent-title\\x07');
+process.stdout.write('\\x1b[?1049h\\x1b[?2004h\\x1b[?1000h\\x1b[?1006h\\x1b[?1h\\x1b[?25l\\x1b[5 q\\x1b[>5u\\x1b]2;agent-title\\x07');
 process.stdout.write('modes agent ready\\n');
 let winches = 0;
 process.on('SIGWINCH', () => process.stdout.write('winch ' + ++winches + '\\n'));
@@ -180,6 +180,9 @@ describe('running agents', () => {
       const winches = (await sandbox.ok(['peek', 'modes'], { cwd: repo })).match(/winch (\d+)/g)?.length ?? 0;
       shell.write(`${process.execPath} ${CLI} attach modes\r`);
       await waitFor(async () => (await sandbox.ok(['peek', 'modes'], { cwd: repo })).includes(`winch ${winches + 1}`), 'a repaint on attach');
+      await shell.waitFor('got: pasted');
+      await shell.flush();
+      assert.deepEqual([shell.xterm.modes.bracketedPasteMode, shell.xterm.modes.mouseTrackingMode], [true, 'vt200'], 'attached again, the modes again');
       shell.write('\x1c');
       await shell.waitFor(/detached from 2:modes\][^]*detached from 2:modes\]/);
     } finally {
@@ -368,5 +371,43 @@ describe('running agents', () => {
       shell.kill();
       await sandbox.run(['stop', 'screens'], { cwd: repo });
     }
+  });
+  it('serves two viewers and a read-only one: the last to type owns the size, read-only never types or resizes, and each detach key encoding detaches', async () => {
+    await sandbox.ok(['new', 'viewers', '-m', 'Be watched', '--agent', 'modes'], { cwd: repo });
+    await sandbox.ok(['start', 'viewers'], { cwd: repo });
+    const lastSize = async () => [...(await sandbox.ok(['peek', 'viewers'], { cwd: repo })).matchAll(/size (\d+x\d+)/g)].pop()?.[1];
+    const open = (args: string[], cols: number, rows: number) => new TestTerminal(process.execPath, [CLI, 'attach', 'viewers', ...args], { cwd: repo, env: sandbox.env, cols, rows });
+    const a = open([], 90, 25);
+    const terminals = [a];
+    try {
+      await a.waitFor('modes agent ready');
+      const b = open([], 70, 20);
+      terminals.push(b);
+      await b.waitFor('modes agent ready');
+      await waitFor(async () => (await lastSize()) === '70x20', 'the last viewer to attach to own the size');
+      const r = open(['--read-only'], 100, 30);
+      terminals.push(r);
+      await r.waitFor('modes agent ready');
+      a.write('from-a\r');
+      for (const t of terminals) await t.waitFor('got: from-a');
+      await waitFor(async () => (await lastSize()) === '90x25', 'the viewer that typed to own the size');
+      r.write('from-r\r');
+      r.resize(110, 35);
+      a.write('after-r\r');
+      for (const t of terminals) await t.waitFor('got: after-r');
+      assert.doesNotMatch(await sandbox.ok(['peek', 'viewers'], { cwd: repo }), /from-r/, 'a read-only viewer cannot type');
+      assert.equal(await lastSize(), '90x25', 'nor resize');
+      // Detach by each encoding of ctrl-\: modifyOtherKeys, the kitty keyboard protocol, the byte.
+      a.write('\x1b[27;5;92~');
+      b.write('\x1b[92;5u');
+      r.write('\x1c');
+      for (const t of terminals) assert.equal(await t.waitExit(), 0);
+      for (const t of terminals) assert.match(t.screen(), /\[detached from \d+:viewers\]/);
+      assert.doesNotMatch(await sandbox.ok(['peek', 'viewers'], { cwd: repo }), /got: .*(\x1b|\[27|\[92)/, 'no detach key reached the agent');
+    } finally {
+      for (const t of terminals) t.kill();
+    }
+    assert.ok(JSON.parse(await sandbox.ok(['show', 'viewers', '--json'], { cwd: repo })).alive, 'the agent goes on');
+    await sandbox.ok(['stop', 'viewers'], { cwd: repo });
   });
 });
