@@ -92,6 +92,12 @@ export interface SnapshotMessage {
   data: string;
   cols: number;
   rows: number;
+  /**
+   * True when the output after this snapshot continues the output before it with nothing
+   * left out (a redraw after the app switched screens): an escape sequence the client holds
+   * half-read goes on in the next output. Absent for a first snapshot or after dropped output.
+   */
+  continues?: boolean;
 }
 export interface OutputMessage {
   t: 'output';

@@ -84,7 +84,8 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     connection.onMessage((message) => {
       switch (message.t) {
         case 'snapshot':
-          screens.reset();
+          // A catch-up snapshot drops what was half-read; a redraw's stream goes on from it.
+          if (!message.continues) screens.reset();
           stdout.write(`\x1b[H\x1b[2J${message.data}`);
           return;
         case 'output':

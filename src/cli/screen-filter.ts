@@ -51,7 +51,7 @@ export class ScreenFilter {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  /** A snapshot redraws everything: what was held belongs to the stream before it. */
+  /** After a snapshot that skipped output: what was held belongs to output that never comes. */
   reset(): void {
     this.held = undefined;
   }

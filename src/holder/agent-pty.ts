@@ -125,7 +125,11 @@ function drainBeforeExit(pty: IPty, emit: (data: Buffer) => void): void {
   let lastOutput = Date.now();
   let ended = false;
   socket.on('data', () => (lastOutput = Date.now()));
-  socket.on('end', () => (ended = true));
+  socket.on('end', () => {
+    ended = true;
+    // What is still on its way may have been written long after the last read.
+    lastOutput = Date.now();
+  });
   const readRest = () => {
     const buffer = Buffer.allocUnsafe(65536);
     for (;;) {

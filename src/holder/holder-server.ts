@@ -12,6 +12,7 @@ import {
   type HolderHello,
   type HolderMessage,
   type Role,
+  type SnapshotMessage,
 } from '../../protocol/holder.js';
 import type { TerminalMirror } from './terminal-mirror.js';
 import { withoutReplies } from './terminal-replies.js';
@@ -67,7 +68,7 @@ export class HolderServer {
     // other screen's content as a fresh snapshot (clients drop the switch itself). Syncing
     // viewers already wait for a snapshot taken after this point.
     mirror.onScreenSwitch(() => {
-      for (const client of this.clients) if (client.state === 'live' && client.role !== 'control') this.sync(client);
+      for (const client of this.clients) if (client.state === 'live' && client.role !== 'control') this.sync(client, true);
     });
   }
 
@@ -209,13 +210,16 @@ export class HolderServer {
     }
   }
 
-  /** Sends the client a snapshot taken exactly where its live stream begins. */
-  private sync(client: Client): void {
+  /**
+   * Sends the client a snapshot taken exactly where its live stream begins; `continues` when
+   * it has had every byte before that point (a redraw, not a catch-up).
+   */
+  private sync(client: Client, continues = false): void {
     client.state = 'syncing';
     client.pending = [];
     this.mirror.afterWrites(() => {
       if (!this.clients.has(client) || client.state !== 'syncing') return;
-      this.send(client, this.snapshot());
+      this.send(client, continues ? { ...this.snapshot(), continues } : this.snapshot());
       client.state = 'live';
       const pending = client.pending;
       client.pending = [];
@@ -224,7 +228,7 @@ export class HolderServer {
   }
 
   /** The screen as it is now, for a viewer; call inside afterWrites. */
-  private snapshot(): HolderMessage {
+  private snapshot(): SnapshotMessage {
     return { t: 'snapshot', data: this.mirror.snapshot(), cols: this.mirror.cols, rows: this.mirror.rows };
   }
 

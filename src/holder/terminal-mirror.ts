@@ -1,4 +1,4 @@
-import xtermHeadless from '@xterm/headless';
+import xtermHeadless, { type IBuffer } from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 
 import { ModeTracker } from './mode-tracker.js';
@@ -7,6 +7,11 @@ const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
 /** Lines of history read per turn of the event loop: 10,000 at once would hold up the agent's output for ~300 ms. */
 const HISTORY_SLICE = 500;
+/**
+ * What the serializer assumes of the terminal it draws on, and the stream before a snapshot
+ * may have changed: default attributes, no scroll region, no origin or insert mode, ASCII.
+ */
+const STATE_RESET = '\x1b[0m\x1b[r\x1b[?6l\x1b[4l\x1b(B';
 /** What the serializer writes between the main screen and the alternate one. */
 const ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
 
@@ -63,7 +68,7 @@ export class TerminalMirror {
    */
   snapshot(): string {
     const buffer = this.terminal.buffer.active;
-    return `${this.activeScreen(true)}${this.modes.replay()}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
+    return `${STATE_RESET}${this.activeScreen(true)}${this.modes.replay()}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
   }
 
   /** Calls `listener` when the app switches between its main and alternate screen (while parsing). */
@@ -80,11 +85,12 @@ export class TerminalMirror {
   async text(scrollback: number, ansi: boolean): Promise<string> {
     const buffer = this.terminal.buffer.active;
     const top = buffer.baseY;
-    const screen = ansi ? this.activeScreen(false) : this.plainRows(top, top + this.terminal.rows);
+    const screen = ansi ? this.activeScreen(false) : plainRows(buffer, top, top + this.terminal.rows);
     const wanted = Math.min(scrollback, top);
     // The alternate screen has no history.
-    const history = wanted > 0 && buffer.type === 'normal' ? await this.history(wanted, buffer.cursorY, ansi) : [];
-    if (ansi) return [...history.map((slice) => slice.text), screen as string].join('\r\n');
+    const history = wanted > 0 && buffer.type === 'normal' ? await this.history(buffer, wanted, ansi) : [];
+    // Each coloured slice ends in the colours its last cell had; the next starts from none.
+    if (ansi) return [...history.map((slice) => slice.text), screen as string].join('\x1b[0m\r\n');
     const lines: string[] = [];
     for (const { text, wrapped } of [...history, ...(screen as Row[])]) {
       // A line the terminal wrapped is one line of the agent's output.
@@ -95,18 +101,24 @@ export class TerminalMirror {
     return lines.join('\n');
   }
 
-  /** The `wanted` lines of history above the screen whose cursor is on row `cursorY`, oldest first: plain rows, or coloured slices. */
-  private async history(wanted: number, cursorY: number, ansi: boolean): Promise<Row[]> {
+  /**
+   * The `wanted` lines of history above the screen of `buffer` (the main screen, active when
+   * called), oldest first: plain rows, or coloured slices. Rows are read from that buffer
+   * even when the app switches screens meanwhile.
+   */
+  private async history(buffer: IBuffer, wanted: number, ansi: boolean): Promise<Row[]> {
     // The marker follows the screen's top line as output scrolls it and trimming shifts it.
-    const marker = this.terminal.registerMarker(-cursorY);
+    const marker = this.terminal.registerMarker(-buffer.cursorY);
     const slices: Row[][] = [];
     try {
       for (let read = 0; marker && !marker.isDisposed && read < wanted; ) {
-        if (read > 0) await new Promise((resolve) => setImmediate(resolve));
+        // A timer, not setImmediate: the headless terminal parses output in timers, so the
+        // output that came meanwhile is parsed before the next slice.
+        if (read > 0) await new Promise((resolve) => setTimeout(resolve, 0));
         const end = marker.line - read;
         const start = Math.max(0, end - Math.min(HISTORY_SLICE, wanted - read));
         if (start >= end || marker.isDisposed) break;
-        slices.unshift(ansi ? [{ text: this.serializer.serialize({ range: { start, end: end - 1 }, excludeAltBuffer: true, excludeModes: true }), wrapped: false }] : this.plainRows(start, end));
+        slices.unshift(ansi ? [{ text: this.serializer.serialize({ range: { start, end: end - 1 }, excludeAltBuffer: true, excludeModes: true }), wrapped: false }] : plainRows(buffer, start, end));
         read += end - start;
       }
     } finally {
@@ -125,17 +137,6 @@ export class TerminalMirror {
     return screen.slice(screen.indexOf(ALTERNATE_SCREEN) + ALTERNATE_SCREEN.length);
   }
 
-  /** Rows [start, end) of the active buffer as plain text. */
-  private plainRows(start: number, end: number): Row[] {
-    const buffer = this.terminal.buffer.active;
-    const rows: Row[] = [];
-    for (let y = start; y < end; y++) {
-      const line = buffer.getLine(y);
-      rows.push({ text: line?.translateToString(true) ?? '', wrapped: line?.isWrapped ?? false });
-    }
-    return rows;
-  }
-
   dispose(): void {
     this.terminal.dispose();
   }
@@ -145,4 +146,14 @@ export class TerminalMirror {
 interface Row {
   text: string;
   wrapped: boolean;
+}
+
+/** Rows [start, end) of `buffer` as plain text. */
+function plainRows(buffer: IBuffer, start: number, end: number): Row[] {
+  const rows: Row[] = [];
+  for (let y = start; y < end; y++) {
+    const line = buffer.getLine(y);
+    rows.push({ text: line?.translateToString(true) ?? '', wrapped: line?.isWrapped ?? false });
+  }
+  return rows;
 }

@@ -23,20 +23,21 @@ describe('the terminal mirror', () => {
     const coloured = new TerminalMirror(20, 3, 1000);
     coloured.write(Buffer.from('\x1b[31mred\x1b[0m\r\n\x1b[?2004hplain\r\nb\r\nc\r\nd'));
     await parsed(coloured);
-    assert.equal(await coloured.text(2, true), '\x1b[31mred\r\n\x1b[0mplain\r\nb\r\nc\r\nd', 'colours, and no modes for a terminal that prints it');
+    assert.equal(await coloured.text(2, true), '\x1b[31mred\r\n\x1b[0mplain\x1b[0m\r\nb\r\nc\r\nd', 'colours, and no modes for a terminal that prints it');
     mirror.dispose();
     coloured.dispose();
   });
 
   it('reads a long history in slices while output goes on, with no line missing, doubled or out of place', async () => {
     for (const ansi of [false, true]) {
-      // A full history: the output written meanwhile trims lines off its top.
+      // A full history: the output written meanwhile trims lines off its top. (Little enough
+      // that the terminal parses it in one turn, between two of the read's six slices.)
       const mirror = new TerminalMirror(40, 10, 3000);
       mirror.write(Buffer.from(numbered(1, 5000)));
       await parsed(mirror);
       const reading = mirror.text(3000, ansi);
       let parsedMeanwhile = false;
-      mirror.write(Buffer.from(numbered(5001, 7000)));
+      mirror.write(Buffer.from(numbered(5001, 5300)));
       mirror.afterWrites(() => (parsedMeanwhile = true));
       // (Cursor moves at the end of the coloured screen are not lines.)
       const text = (await reading).replace(/\x1b\[[\d;]*[A-Za-z]/g, '').replace(/\r/g, '').replace(/\n+$/, '');
@@ -46,5 +47,16 @@ describe('the terminal mirror', () => {
       assert.ok(first > 2000 && first < 5000 - 10, `history above the screen (from line ${first})`);
       mirror.dispose();
     }
+  });
+
+  it('reads the history of the main screen even when the app switches to its alternate screen during the read', async () => {
+    const mirror = new TerminalMirror(40, 10, 5000);
+    mirror.write(Buffer.from(numbered(1, 3000)));
+    await parsed(mirror);
+    const reading = mirror.text(2500, false);
+    mirror.write(Buffer.from('\x1b[?1049h\x1b[Hon the alternate screen'));
+    const { first, last } = consecutive((await reading).replace(/\n+$/, ''));
+    assert.deepEqual([first, last], [3000 - 9 - 2500 + 1, 3000]);
+    mirror.dispose();
   });
 });

@@ -48,7 +48,12 @@ export async function demo(): Promise<void> {
 
   if (process.stdin.isTTY && process.stdout.isTTY) {
     if (await pressEnter(`Press Enter to attach to task 1. Answer its question, then press ${paint('ctrl-\\', 'bold')} to detach; the agent keeps running. `)) {
-      await step('attach 1', () => agents.attach('1', {}));
+      await step('attach 1', () =>
+        agents.attach('1', {}).catch((error: unknown) => {
+          process.stdin.setRawMode(false);
+          throw error;
+        }),
+      );
       await step('status', () => status({}));
     }
   }
