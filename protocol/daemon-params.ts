@@ -35,6 +35,19 @@ export const Params = {
     rows: z.number().int().positive().max(10_000).optional(),
   }),
   stopTask: z.object({ cwd, ref, force: z.boolean().optional() }),
+  removeTask: z.object({ cwd, ref, force: z.boolean().optional(), delete_branch: z.boolean().optional() }),
+  mergeTask: z.object({
+    cwd,
+    ref,
+    /** merge (a merge commit, the default), squash (one commit) or rebase (then fast-forward). */
+    strategy: z.enum(['merge', 'squash', 'rebase']).optional(),
+    /** Commit the task worktree's uncommitted changes on its branch first. */
+    commit: z.boolean().optional(),
+    /** Remove the worktree and the branch afterwards. */
+    cleanup: z.boolean().optional(),
+    /** Merge although the agent is running. */
+    force: z.boolean().optional(),
+  }),
 };
 
 export type HelloParams = z.infer<typeof Params.hello>;
@@ -46,3 +59,6 @@ export type ListTasksParams = z.infer<typeof Params.listTasks>;
 export type SetStatusParams = z.infer<typeof Params.setStatus>;
 export type StartTaskParams = z.infer<typeof Params.startTask>;
 export type StopTaskParams = z.infer<typeof Params.stopTask>;
+export type RemoveTaskParams = z.infer<typeof Params.removeTask>;
+export type MergeTaskParams = z.infer<typeof Params.mergeTask>;
+export type MergeStrategy = NonNullable<MergeTaskParams['strategy']>;

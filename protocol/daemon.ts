@@ -49,6 +49,18 @@ export interface TaskInfo {
   alive: boolean;
   /** How many clients are attached to its terminal. */
   viewers: number;
+  /** For a completed or reviewed task with a branch: what the branch holds against its base. */
+  changes: BranchChanges | null;
+}
+
+/** What a task's branch holds against its base branch, computed without touching a work tree. */
+export interface BranchChanges {
+  /** Commits on the branch that the base does not have. */
+  ahead: number;
+  /** Files the branch changes against the base (committed work). */
+  files: number;
+  /** Files that would conflict in a merge into the base; empty when it merges cleanly. */
+  conflicts: string[];
 }
 
 /** A task with its description and the front-matter keys Orchestra does not know. */
@@ -65,6 +77,28 @@ export interface StopResult {
   was_running: boolean;
   /** How the agent ended ("killed by SIGINT", "exit code 0"); null when none ran. */
   how: string | null;
+}
+
+/** What `task.remove` did besides deleting the task file. */
+export interface RemoveResult {
+  task: TaskInfo;
+  /** The worktree that was removed, if there was one. */
+  removed_worktree: string | null;
+  /** The branch that was deleted (only with delete_branch). */
+  deleted_branch: string | null;
+  /** Whether an agent was running and was stopped. */
+  stopped: boolean;
+}
+
+export interface MergeResult {
+  task: TaskDetail;
+  /** The commit the base branch is at after the merge (recorded as the task's merged_commit). */
+  merged_commit: string;
+  strategy: P.MergeStrategy;
+  /** The worktree removed by cleanup, if any. */
+  removed_worktree: string | null;
+  /** The branch deleted by cleanup, if any. */
+  deleted_branch: string | null;
 }
 
 /** How a client reaches a running task's terminal: the holder's socket (protocol/holder.ts). */
@@ -144,7 +178,8 @@ export const Methods = {
   completeTask: request<P.TaskRefParams, TaskDetail>('task.complete'),
   reviewTask: request<P.TaskRefParams, TaskDetail>('task.review'),
   setTaskStatus: request<P.SetStatusParams, TaskDetail>('task.set_status'),
-  removeTask: request<P.TaskRefParams, TaskInfo>('task.remove'),
+  removeTask: request<P.RemoveTaskParams, RemoveResult>('task.remove'),
+  mergeTask: request<P.MergeTaskParams, MergeResult>('task.merge'),
   startTask: request<P.StartTaskParams, TaskDetail>('task.start'),
   stopTask: request<P.StopTaskParams, StopResult>('task.stop'),
   terminal: request<P.TaskRefParams, TerminalInfo>('task.terminal'),

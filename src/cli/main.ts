@@ -14,6 +14,7 @@ type HelpSection = { title?: string; body: string };
 const tasks = () => import('./commands/tasks.js');
 const agents = () => import('./commands/agents.js');
 const worktree = () => import('./commands/worktree.js');
+const merges = () => import('./commands/merge.js');
 
 function buildCli(): CAC {
   const cli = cac('orchestra');
@@ -47,7 +48,28 @@ function buildCli(): CAC {
   cli
     .command('set-status <task> <status>', 'Set a task\'s status: draft, running, idle, completed or reviewed')
     .action(async (ref: string, status: string) => (await tasks()).setStatus(String(ref), String(status)));
-  cli.command('rm <task>', 'Delete a task\'s file (a task with a worktree is refused)').action(async (ref: string) => (await tasks()).remove(String(ref)));
+  cli
+    .command('rm <task>', 'Remove a task: stop its agent, remove its worktree, delete the task file (the branch stays)')
+    .option('--delete-branch', 'Delete the task\'s branch too (refused when it has unmerged commits, unless --force)')
+    .option('--force', 'Remove even when the worktree has uncommitted changes or the branch unmerged commits: they are lost')
+    .example('orchestra rm 3 --delete-branch')
+    .action(async (ref: string, options) => (await tasks()).remove(String(ref), options));
+
+  cli
+    .command('diff <task>', 'Show what the task changed against its base branch, committed or not, through git\'s pager')
+    .option('--stat', 'Only a summary of the files changed')
+    .action(async (ref: string, options) => (await merges()).diff(String(ref), options));
+
+  cli
+    .command('merge <task>', 'Merge the task\'s branch into its base branch in the main checkout, after checking that nothing can be lost')
+    .option('--squash', 'One commit whose message is the task\'s slug and description')
+    .option('--rebase', 'Rebase the task\'s branch onto the base, then fast-forward')
+    .option('--commit', 'Commit what the task\'s worktree has not committed yet, on its branch, first')
+    .option('--cleanup', 'Remove the task\'s worktree and branch afterwards')
+    .option('--force', 'Merge although the agent is running')
+    .option('--json', 'Print the result as JSON')
+    .example('orchestra merge 3 --squash --cleanup')
+    .action(async (ref: string, options) => (await merges()).merge(String(ref), options));
 
   cli
     .command('start <task>', 'Start the task\'s agent in the background, in its own worktree (made and set up on first start)')

@@ -17,6 +17,23 @@ export function git(cwd: string, args: string[]): Promise<string> {
   });
 }
 
+/** Runs git in `cwd` for a command whose exit status is an answer (such as merge-tree's 1 for conflicts). */
+export function gitStatus(cwd: string, args: string[]): Promise<{ status: number; stdout: string }> {
+  return new Promise((resolvePromise, reject) => {
+    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      if (status === null) reject(new GitError(args, stderr.toString().trim().split('\n')[0] || error!.message, null));
+      else resolvePromise({ status, stdout: stdout.toString() });
+    });
+  });
+}
+
+/** Paths with changes in a work tree, untracked files included, outside `.orchestra/` (Orchestra's own files). */
+export async function changedFiles(tree: string): Promise<string[]> {
+  const status = await git(tree, ['status', '--porcelain', '--untracked-files=all', '--', '.', ':(exclude).orchestra']);
+  return status ? status.split('\n').map((line) => line.slice(3)) : [];
+}
+
 export class GitError extends OrchestraError {
   constructor(
     readonly args: string[],

@@ -7,6 +7,10 @@ import {
   type CreateTaskParams,
   type InitResult,
   type ListTasksParams,
+  type MergeResult,
+  type MergeTaskParams,
+  type RemoveResult,
+  type RemoveTaskParams,
   type PreparedTask,
   type PrepareTaskParams,
   type StartTaskParams,
@@ -23,13 +27,15 @@ import { CONFIG_TEMPLATE, projectConfigPath, SETUP_TEMPLATE } from './config.js'
 import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
 import { closestMatches } from './fuzzy.js';
-import { currentBranch, findProjectRoot, git, localBranches } from './git.js';
+import { changedFiles, currentBranch, findProjectRoot, git, localBranches } from './git.js';
+import { branchChanges, fileList, mergeTask } from './merge.js';
+import { removeWorktree } from './worktree.js';
 import type { UserDirs } from './paths.js';
 import { openProject, type Project } from './project.js';
 import { ProjectRegistry } from './registry.js';
 import { assertValidSlug } from './slug.js';
 import { TaskLog } from './task-log.js';
-import { refOf, TaskStore, type TaskChanges, type TaskRecord } from './task-store.js';
+import { refOf, TaskStore, titleOf, type TaskChanges, type TaskRecord } from './task-store.js';
 import { holderKey, type Terminals } from './terminals.js';
 
 export interface OrchestraOptions {
@@ -120,7 +126,7 @@ export class Orchestra {
     for (const root of roots) {
       const project = this.projectAt(root);
       const { tasks, problems } = await project.store.list();
-      result.tasks.push(...tasks.map((t) => info(t, project)));
+      result.tasks.push(...(await Promise.all(tasks.map((t) => withChanges(info(t, project))))));
       result.problems.push(...problems);
       if (project.configError) result.problems.push({ path: project.configError.file, reason: project.configError.message });
     }
@@ -129,7 +135,7 @@ export class Orchestra {
 
   async getTask(cwd: string, ref: string): Promise<TaskDetail> {
     const project = await this.project(cwd);
-    return detail(await project.store.resolve(ref), project);
+    return withChanges(detail(await project.store.resolve(ref), project));
   }
 
   /** The task's file, also when it cannot be read: the way to repair it. */
@@ -162,17 +168,55 @@ export class Orchestra {
     return this.changeStatus(cwd, ref, status as TaskStatus);
   }
 
-  /** Deletes a task's file. A task that has a worktree keeps it: removing work is never a side effect. */
-  async removeTask(cwd: string, ref: string): Promise<TaskInfo> {
-    const project = await this.project(cwd);
-    const task = await project.store.resolve(ref);
-    if (task.worktree && existsSync(task.worktree)) {
-      throw new OrchestraError(
-        `Task ${refOf(task)} has a worktree at ${task.worktree}; remove it first ('git worktree remove ${task.worktree}') so no work is lost silently.`,
-      );
+  /**
+   * Removes a task: stops its agent, removes its worktree (refused when it has uncommitted
+   * work, unless `force`), deletes its branch only when asked (refused when that loses
+   * commits, unless `force`), and deletes the task file last. Every refusal names what
+   * would be lost.
+   */
+  async removeTask(params: RemoveTaskParams): Promise<RemoveResult> {
+    const project = await this.project(params.cwd);
+    const task = await project.store.resolve(params.ref);
+    const ref = refOf(task);
+    const force = params.force ?? false;
+    const worktree = task.worktree && existsSync(task.worktree) ? task.worktree : null;
+    if (worktree && !force) {
+      const changed = await changedFiles(worktree);
+      if (changed.length > 0) {
+        throw new OrchestraError(`Task ${ref}'s worktree ${worktree} has uncommitted changes (${fileList(changed)}) that removing it would delete; commit them, or rm --force to delete them.`);
+      }
     }
+    const branch = params.delete_branch && task.branch && (await localBranches(project.root)).includes(task.branch) ? task.branch : null;
+    if (branch && !force && !task.merged_commit && task.base_branch) {
+      const ahead = Number(await git(project.root, ['rev-list', '--count', `${task.base_branch}..${branch}`]).catch(() => '0'));
+      if (ahead > 0) {
+        throw new OrchestraError(`Task ${ref}'s branch ${branch} has ${ahead} commit${ahead === 1 ? '' : 's'} that ${task.base_branch} does not have, which deleting it would lose; merge it first, or rm --force --delete-branch.`);
+      }
+    }
+    const stopped = (await this.runs.stop(project, task, false)) !== null;
+    if (worktree) await removeWorktree(project.root, worktree);
+    if (branch) await git(project.root, ['branch', '-D', branch]);
     await project.store.remove(task);
-    return info(task, project);
+    return { task: info(task, project), removed_worktree: worktree, deleted_branch: branch, stopped };
+  }
+
+  /** Merges a task's branch into its base branch; see merge.ts for the checks. */
+  async mergeTask(params: MergeTaskParams): Promise<MergeResult> {
+    const project = await this.project(params.cwd);
+    let task = await project.store.resolve(params.ref);
+    const strategy = params.strategy ?? 'merge';
+    const alive = project.terminals.state(holderKey(project.root, task.id)) !== undefined;
+    const merged = await mergeTask(project.root, task, alive, { strategy, commit: params.commit ?? false, force: params.force ?? false });
+    task = await project.store.update(task, { merged_commit: merged });
+    let removed: string | null = null;
+    let deleted: string | null = null;
+    if (params.cleanup) {
+      await this.runs.stop(project, task, false);
+      if (task.worktree && existsSync(task.worktree)) await removeWorktree(project.root, (removed = task.worktree));
+      if (task.branch) await git(project.root, ['branch', '-D', (deleted = task.branch)]);
+      task = await project.store.update(task, { worktree: undefined, branch: undefined });
+    }
+    return { task: detail(task, project), merged_commit: merged, strategy, removed_worktree: removed, deleted_branch: deleted };
   }
 
   /** Starts the task's agent in the background; see AgentRuns.start. */
@@ -252,18 +296,21 @@ function info(task: TaskRecord, project: Project): TaskInfo {
     path: task.path,
     alive: terminal !== undefined,
     viewers: terminal?.viewers ?? 0,
+    changes: null,
   };
+}
+
+/** What a finished task's branch holds against its base (DESIGN.md §4's review flow); null when there is no branch to look at. */
+async function withChanges<T extends TaskInfo>(task: T): Promise<T> {
+  if ((task.status !== 'completed' && task.status !== 'reviewed') || !task.branch || !task.base_branch || task.merged_commit) return task;
+  const changes = await branchChanges(task.project, task.base_branch, task.branch).catch(() => null);
+  return { ...task, changes };
 }
 
 function detail(task: TaskRecord, project: Project): TaskDetail {
   return { ...info(task, project), description: task.description, extra: task.extra, log: new TaskLog(project.dirs, project.root, task).path };
 }
 
-/** The first line of text in a description, without markdown heading marks. */
-function titleOf(description: string): string {
-  const line = description.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.replace(/^#+\s*/, '').trim();
-}
 
 async function assertBranchExists(root: string, branch: string): Promise<void> {
   const branches = await localBranches(root);

@@ -216,6 +216,12 @@ export class TaskStore {
   }
 }
 
+/** The first line of text in a task's description, without markdown heading marks. */
+export function titleOf(description: string): string {
+  const line = description.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.replace(/^#+\s*/, '').trim();
+}
+
 export function refOf(task: { id: number; slug: string }): string {
   return `${task.id}:${task.slug}`;
 }

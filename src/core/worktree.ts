@@ -106,6 +106,15 @@ export async function discardWorktree(root: string, made: TaskWorktree): Promise
   if (made.createdBranch) await git(root, ['branch', '-D', made.branch]).catch(() => undefined);
 }
 
+/** Removes a task's worktree, whatever it holds: callers check first what would be lost. */
+export async function removeWorktree(root: string, path: string): Promise<void> {
+  try {
+    await git(root, ['worktree', 'remove', '--force', path]);
+  } catch (error) {
+    throw new OrchestraError(`Could not remove the worktree ${path} (git said: ${(error as GitError).detail.replace(/^fatal: /, '')}).`);
+  }
+}
+
 /** Worktrees git knows for the repository: real path → branch (or '' when detached). */
 async function registeredWorktrees(root: string): Promise<Map<string, string>> {
   const output = await git(root, ['worktree', 'list', '--porcelain']);

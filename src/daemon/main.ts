@@ -63,7 +63,8 @@ export async function runDaemon(): Promise<void> {
   server.on(Methods.completeTask, Params.taskRef, (p) => core.completeTask(p.cwd, p.ref));
   server.on(Methods.reviewTask, Params.taskRef, (p) => core.reviewTask(p.cwd, p.ref));
   server.on(Methods.setTaskStatus, Params.setStatus, (p) => core.setTaskStatus(p.cwd, p.ref, p.status));
-  server.on(Methods.removeTask, Params.taskRef, (p) => core.removeTask(p.cwd, p.ref));
+  server.on(Methods.removeTask, Params.removeTask, (p) => core.removeTask(p));
+  server.on(Methods.mergeTask, Params.mergeTask, (p) => core.mergeTask(p));
   server.on(Methods.startTask, Params.startTask, (p, context) => core.startTask(p, (data) => context.notify(SETUP_OUTPUT_NOTIFICATION, { data })));
   server.on(Methods.stopTask, Params.stopTask, (p) => core.stopTask(p.cwd, p.ref, p.force ?? false));
   server.on(Methods.terminal, Params.taskRef, (p) => core.terminal(p.cwd, p.ref));

@@ -81,7 +81,7 @@ describe('task commands against a real daemon', () => {
     assert.match(out, /\n\nAnalyse the errors/);
     const task = JSON.parse(await sandbox.ok(['show', '1:fix-tests', '--json'], { cwd: repo }));
     assert.deepEqual(Object.keys(task).sort(), [
-      'agent', 'alive', 'base_branch', 'branch', 'created', 'description', 'exit_code', 'extra', 'id', 'log', 'merged_commit',
+      'agent', 'alive', 'base_branch', 'branch', 'changes', 'created', 'description', 'exit_code', 'extra', 'id', 'log', 'merged_commit',
       'path', 'project', 'ref', 'slug', 'status', 'title', 'updated', 'viewers', 'worktree',
     ]);
     assert.equal(task.project, repo);
@@ -188,15 +188,12 @@ describe('task commands against a real daemon', () => {
     writeFileSync(join(tasks(), '1:fix-tests.md'), '---\nbase_branch: main\nstatus: draft\n---\nRestored\n');
   });
 
-  it('rm deletes a draft\'s file and refuses a task that has a worktree', async () => {
-    assert.match(await sandbox.ok(['rm', '2'], { cwd: repo }), /^Removed 2:add-docs \(deleted .*2:add-docs\.md\)\.\n$/);
+  it('rm deletes a draft\'s file, and a task whose worktree is gone', async () => {
+    assert.match(await sandbox.ok(['rm', '2'], { cwd: repo }), /^Removed 2:add-docs: deleted .*2:add-docs\.md\.\n$/);
     assert.ok(!existsSync(join(tasks(), '2:add-docs.md')));
-    const worktree = join(sandbox.root, 'linked');
-    writeFileSync(join(tasks(), '20:has-worktree.md'), `---\nstatus: idle\nworktree: ${worktree}\n---\n`);
-    const refused = await sandbox.run(['rm', '20'], { cwd: repo });
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /Task 20:has-worktree has a worktree at .*linked; remove it first/);
-    assert.ok(existsSync(join(tasks(), '20:has-worktree.md')));
+    writeFileSync(join(tasks(), '20:worktree-gone.md'), `---\nstatus: idle\nworktree: ${join(sandbox.root, 'gone')}\n---\n`);
+    assert.match(await sandbox.ok(['rm', '20'], { cwd: repo }), /^Removed 20:worktree-gone: deleted /);
+    assert.ok(!existsSync(join(tasks(), '20:worktree-gone.md')));
   });
 });
 

@@ -41,7 +41,7 @@ function printGroups(tasks: TaskInfo[], width: number | undefined): void {
     if (group.length === 0) continue;
     headings.set(rows.length, `${paint(status, STATUS_STYLE[status])} ${paint(`(${group.length})`, 'dim')}`);
     for (const task of group) {
-      rows.push([String(task.id), task.slug, task.agent, liveness(task), task.base_branch ?? '-', age(task.updated ?? task.created), task.title]);
+      rows.push([String(task.id), task.slug, task.agent, liveness(task), task.base_branch ?? '-', review(task), age(task.updated ?? task.created), task.title]);
     }
   }
   const lines = table(rows, { indent: '  ', width });
@@ -50,6 +50,16 @@ function printGroups(tasks: TaskInfo[], width: number | undefined): void {
     if (heading) console.log(heading);
     console.log(line);
   });
+}
+
+/** For a finished task: what its branch would bring to the base, and whether it merges cleanly; or that it was merged. */
+function review(task: TaskInfo): string {
+  if (task.merged_commit) return paint(`merged ${task.merged_commit.slice(0, 7)}`, 'dim');
+  const changes = task.changes;
+  if (!changes) return '';
+  if (changes.ahead === 0) return paint('nothing to merge', 'dim');
+  const size = `+${changes.ahead}, ${changes.files} file${changes.files === 1 ? '' : 's'}`;
+  return changes.conflicts.length > 0 ? `${size}, ${paint('conflicts', 'red')}` : `${size}, ${paint('clean', 'green')}`;
 }
 
 function liveness(task: TaskInfo): string {

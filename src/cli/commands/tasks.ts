@@ -129,7 +129,15 @@ async function changeStatus(ref: string, request: StatusRequest): Promise<void> 
   console.log(`${paint(task.ref, 'bold')} is ${paint(task.status, STATUS_STYLE[task.status])}.`);
 }
 
-export async function remove(ref: string): Promise<void> {
-  const task = await withDaemon((c) => c.request(Methods.removeTask, { cwd: cwd(), ref }));
-  console.log(`Removed ${paint(task.ref, 'bold')} (deleted ${task.path}).`);
+export async function remove(ref: string, options: { force?: boolean; deleteBranch?: boolean }): Promise<void> {
+  const result = await withDaemon((c) => c.request(Methods.removeTask, { cwd: cwd(), ref, force: options.force ?? false, delete_branch: options.deleteBranch ?? false }));
+  const { task } = result;
+  const done = [
+    result.stopped ? 'stopped its agent' : undefined,
+    result.removed_worktree ? `removed its worktree ${result.removed_worktree}` : undefined,
+    result.deleted_branch ? `deleted its branch ${result.deleted_branch}` : undefined,
+    `deleted ${task.path}`,
+  ].filter(Boolean);
+  console.log(`Removed ${paint(task.ref, 'bold')}: ${done.join(', ')}.`);
+  if (task.branch && !result.deleted_branch) console.log(`Its branch ${task.branch} stays; 'git branch -D ${task.branch}' deletes it.`);
 }

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import type { BranchChanges, MergeStrategy } from '../../protocol/daemon.js';
+import { OrchestraError } from './errors.js';
+import { changedFiles, currentBranch, git, GitError, gitStatus, localBranches } from './git.js';
+import { refOf, titleOf, type TaskRecord } from './task-store.js';
+
+/**
+ * Bringing a task's branch home (DESIGN.md §7.10): every check runs before anything
+ * changes, conflicts are found with `git merge-tree --write-tree` without touching a work
+ * tree, and each refusal says what would be lost and what to do instead.
+ */
+
+export async function branchChanges(root: string, base: string, branch: string): Promise<BranchChanges> {
+  const [ahead, files, conflicts] = await Promise.all([
+    git(root, ['rev-list', '--count', `${base}..${branch}`]),
+    git(root, ['diff', '--name-only', `${base}...${branch}`]),
+    mergeConflicts(root, base, branch),
+  ]);
+  return { ahead: Number(ahead), files: files ? files.split('\n').length : 0, conflicts };
+}
+
+/** The files that conflict when `branch` is merged into `base`: a merge in memory only (git ≥ 2.38). */
+async function mergeConflicts(root: string, base: string, branch: string): Promise<string[]> {
+  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', base, branch];
+  const { status, stdout } = await gitStatus(root, args);
+  if (status === 0) return [];
+  // Exit status 1 is "conflicts": the merged tree's id, then the conflicting files.
+  if (status === 1) return [...new Set(stdout.split('\n').slice(1).filter(Boolean))];
+  throw new GitError(args, `exit status ${status}`, status);
+}
+
+export interface MergeOptions {
+  strategy: MergeStrategy;
+  /** Commit what the task's worktree has uncommitted, on the task's branch, first. */
+  commit: boolean;
+  /** Merge even though the task's agent is running. */
+  force: boolean;
+}
+
+/** A short list of files for a message. */
+export const fileList = (files: string[]) => (files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', '));
+
+/**
+ * Merges the task's branch into its base branch in the main checkout at `root`; returns
+ * the commit the base branch is at afterwards. Nothing changes when a check fails.
+ */
+export async function mergeTask(root: string, task: TaskRecord, alive: boolean, options: MergeOptions): Promise<string> {
+  const ref = refOf(task);
+  const { branch, base_branch: base } = task;
+  if (!branch || !base) throw new OrchestraError(`Task ${ref} has no branch yet: it was never started, so there is nothing to merge.`);
+  const branches = await localBranches(root);
+  if (!branches.includes(branch)) throw new OrchestraError(`Task ${ref}'s branch ${branch} is gone, so there is nothing to merge.`);
+  if (!branches.includes(base)) throw new OrchestraError(`Task ${ref}'s base branch ${base} is gone; recreate it, or merge ${branch} by hand.`);
+  if (alive && !options.force) {
+    throw new OrchestraError(`Task ${ref}'s agent is still running and may change the branch meanwhile; 'orchestra stop ${task.id}' first, or merge with --force.`);
+  }
+  const checkedOut = await currentBranch(root);
+  if (checkedOut !== base) {
+    throw new OrchestraError(
+      `Task ${ref} merges into ${base}, but the main checkout ${root} is on ${checkedOut ?? 'a detached HEAD'}; 'git switch ${base}' there first.`,
+    );
+  }
+  const mainDirty = await changedFiles(root);
+  if (mainDirty.length > 0) {
+    throw new OrchestraError(`The main checkout has uncommitted changes (${fileList(mainDirty)}); commit or stash them first, so the merge cannot mix with them.`);
+  }
+  const worktree = task.worktree && existsSync(task.worktree) ? task.worktree : null;
+  let committed: string | undefined;
+  if (worktree) {
+    const taskDirty = await changedFiles(worktree);
+    if (taskDirty.length > 0 && !options.commit) {
+      throw new OrchestraError(
+        `Task ${ref}'s worktree has uncommitted changes (${fileList(taskDirty)}), which a merge would leave behind; merge with --commit to commit them on ${branch} first.`,
+      );
+    }
+    // What is committed is checked first, so a conflict there changes nothing at all.
+    if (taskDirty.length > 0) {
+      assertMergeable(ref, base, branch, worktree, await branchChanges(root, base, branch), undefined, true);
+      committed = await commitAll(worktree, task);
+    }
+  }
+  assertMergeable(ref, base, branch, worktree ?? root, await branchChanges(root, base, branch), committed, false);
+  const title = titleLine(task);
+  switch (options.strategy) {
+    case 'merge':
+      await git(root, ['merge', '--no-ff', '--no-edit', '-m', `Merge task ${ref}: ${title}`, branch]);
+      break;
+    case 'squash':
+      await git(root, ['merge', '--squash', branch]);
+      await git(root, ['commit', '--no-edit', '-m', `${task.slug}: ${title}\n\n${task.description.trim()}\n`]);
+      break;
+    case 'rebase':
+      await rebase(worktree, base, branch, ref);
+      await git(root, ['merge', '--ff-only', branch]);
+      break;
+  }
+  return git(root, ['rev-parse', 'HEAD']);
+}
+
+/**
+ * Refuses a merge that has nothing to bring or would conflict. `precheck` is the check of
+ * what is committed before uncommitted work is committed: a branch with nothing committed
+ * yet may still have something to merge then.
+ */
+function assertMergeable(ref: string, base: string, branch: string, tree: string, changes: BranchChanges, committed: string | undefined, precheck: boolean): void {
+  if (changes.ahead === 0 && !precheck) throw new OrchestraError(`Task ${ref}'s branch ${branch} has no commits that ${base} does not have: there is nothing to merge.`);
+  if (changes.conflicts.length === 0) return;
+  throw new OrchestraError(
+    `Task ${ref} conflicts with ${base} in ${fileList(changes.conflicts)}; ` +
+      (committed ? `nothing was merged (the worktree's changes were committed on ${branch} as ${committed.slice(0, 12)}). ` : 'nothing was changed. ') +
+      `Start the agent again and ask it to merge ${base} into its branch, or rebase by hand ('cd ${tree}' and 'git rebase ${base}'), then merge again.`,
+  );
+}
+
+/** Rebases the task's branch onto its base where the branch is checked out (its worktree); undone on failure. */
+async function rebase(worktree: string | null, base: string, branch: string, ref: string): Promise<void> {
+  if (!worktree) throw new OrchestraError(`Task ${ref} has no worktree to rebase ${branch} in; merge without --rebase, or with --squash.`);
+  try {
+    await git(worktree, ['rebase', base]);
+  } catch (error) {
+    await git(worktree, ['rebase', '--abort']).catch(() => undefined);
+    throw new OrchestraError(
+      `Rebasing ${branch} onto ${base} stopped at a conflict in one of its commits (${(error as GitError).detail}); it was undone and nothing changed. Merge without --rebase, or rebase by hand in ${worktree}.`,
+    );
+  }
+}
+
+/** Commits everything the worktree has not committed (but Orchestra's own files); returns the commit. */
+async function commitAll(worktree: string, task: TaskRecord): Promise<string> {
+  await git(worktree, ['add', '--all', '--', '.', ':(exclude).orchestra']);
+  await git(worktree, ['commit', '--no-verify', '-m', `${task.slug}: ${titleLine(task)}`]);
+  return git(worktree, ['rev-parse', 'HEAD']);
+}
+
+function titleLine(task: TaskRecord): string {
+  return titleOf(task.description) || task.slug;
+}

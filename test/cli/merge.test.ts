@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { git, Sandbox } from '../helpers/sandbox.js';
+
+/** Everything that says what a repository holds: refs, the main checkout's HEAD, index and files. */
+function state(repo: string): string {
+  return [git(repo, 'for-each-ref', '--format=%(refname) %(objectname)'), git(repo, 'rev-parse', 'HEAD'), git(repo, 'status', '--porcelain', '--untracked-files=all')].join('\n');
+}
+
+describe('merge, diff and rm', () => {
+  const sandbox = new Sandbox();
+  let repo: string;
+  let tasks = 0;
+
+  /** A started (and stopped) task whose worktree has committed `files`, as an agent would have left it. */
+  async function taskWithWork(slug: string, files: Record<string, string>, description = `Work on ${slug}.`): Promise<{ id: string; worktree: string; branch: string }> {
+    await sandbox.ok(['new', slug, '-m', description], { cwd: repo });
+    const id = String(++tasks);
+    await sandbox.ok(['start', id], { cwd: repo });
+    await sandbox.ok(['stop', id, '--force'], { cwd: repo });
+    const task = JSON.parse(await sandbox.ok(['show', id, '--json'], { cwd: repo }));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(task.worktree, name), text);
+    git(task.worktree, 'add', '.');
+    git(task.worktree, 'commit', '-q', '-m', `${slug}: work`);
+    return { id, worktree: task.worktree, branch: task.branch };
+  }
+  const run = (args: string[]) => sandbox.run(args, { cwd: repo });
+
+  before(() => {
+    repo = sandbox.repo();
+    mkdirSync(join(repo, '.orchestra'), { recursive: true });
+    writeFileSync(
+      join(repo, '.orchestra', 'config.yaml'),
+      `agent: idle\nagents:\n  idle: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo ready; exec sleep 300'])} }\n`,
+    );
+    writeFileSync(join(repo, '.gitignore'), '.orchestra/tasks/\n');
+    writeFileSync(join(repo, 'shared.txt'), 'one\ntwo\nthree\n');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'config and a shared file');
+  });
+  after(() => sandbox.cleanup());
+
+  it('merges by each strategy, records the commit, and status shows what a finished branch brings', async () => {
+    const merged = await taskWithWork('with-merge', { 'a.txt': 'a\n' });
+    const squashed = await taskWithWork('with-squash', { 'b.txt': 'b\n' }, 'Squash me.\n\nA longer description.');
+    const rebased = await taskWithWork('with-rebase', { 'c.txt': 'c\n' });
+    await sandbox.ok(['complete', merged.id], { cwd: repo });
+    assert.match(await sandbox.ok(['status'], { cwd: repo }), /1 {2}with-merge .*\+1, 1 file, clean/);
+
+    assert.match(await sandbox.ok(['merge', merged.id], { cwd: repo }), /Merged 1:with-merge into main with a merge commit/);
+    assert.equal(git(repo, 'log', '-1', '--format=%s%n%P').split('\n')[1]!.split(' ').length, 2, 'a merge commit');
+    assert.equal(git(repo, 'show', 'HEAD:a.txt'), 'a');
+
+    await sandbox.ok(['merge', squashed.id, '--squash'], { cwd: repo });
+    assert.equal(git(repo, 'log', '-1', '--format=%P').split(' ').length, 1, 'one commit with one parent');
+    assert.match(git(repo, 'log', '-1', '--format=%B'), /^with-squash: Squash me\.\n\nSquash me\.\n\nA longer description\./);
+
+    const before = git(rebased.worktree, 'rev-parse', 'HEAD');
+    await sandbox.ok(['merge', rebased.id, '--rebase'], { cwd: repo });
+    assert.notEqual(git(repo, 'rev-parse', 'HEAD'), before, 'rebased onto the moved base');
+    assert.equal(git(repo, 'rev-parse', 'HEAD'), git(repo, 'rev-parse', rebased.branch), 'then fast-forwarded');
+    assert.equal(git(repo, 'log', '-1', '--format=%P').split(' ').length, 1, 'no merge commit');
+
+    for (const t of [merged, squashed, rebased]) {
+      const task = JSON.parse(await sandbox.ok(['show', t.id, '--json'], { cwd: repo }));
+      assert.match(task.merged_commit, /^[0-9a-f]{40}$/);
+    }
+    assert.match(await sandbox.ok(['status'], { cwd: repo }), /with-merge .*merged [0-9a-f]{7}/);
+    for (const file of ['a.txt', 'b.txt', 'c.txt']) assert.ok(existsSync(join(repo, file)));
+  });
+
+  it('changes nothing when the merge would conflict, and says which files and what to do', async () => {
+    const task = await taskWithWork('conflicting', { 'shared.txt': 'one\nTASK\nthree\n' });
+    writeFileSync(join(repo, 'shared.txt'), 'one\nMAIN\nthree\n');
+    git(repo, 'commit', '-q', '-am', 'main moves on');
+    await sandbox.ok(['complete', task.id], { cwd: repo });
+    assert.match(await sandbox.ok(['status'], { cwd: repo }), /conflicting .*\+1, 1 file, conflicts/);
+    const before = state(repo);
+    const worktreeBefore = state(task.worktree);
+    for (const strategy of [[], ['--squash'], ['--rebase']]) {
+      const result = await run(['merge', task.id, ...strategy]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /conflicts with main in shared\.txt; nothing was changed\. Start the agent again/);
+      assert.equal(state(repo), before, 'the base branch and its work tree are as they were');
+      assert.equal(state(task.worktree), worktreeBefore, 'the task branch is as it was');
+    }
+    // With --commit, the committed work is checked before the worktree's changes are committed.
+    writeFileSync(join(task.worktree, 'more.txt'), 'more\n');
+    const dirty = state(task.worktree);
+    const result = await run(['merge', task.id, '--commit']);
+    assert.match(result.stderr, /conflicts with main in shared\.txt; nothing was changed\./);
+    assert.equal(state(task.worktree), dirty, 'nothing was committed');
+    assert.equal(state(repo), before);
+  });
+
+  it('refuses a dirty main checkout, a dirty worktree (then commits it with --commit), a running agent and another checked-out branch', async () => {
+    const task = await taskWithWork('careful', { 'd.txt': 'd\n' });
+    writeFileSync(join(repo, 'scratch.txt'), 'mine\n');
+    let result = await run(['merge', task.id]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /main checkout has uncommitted changes \(scratch\.txt\)/);
+    git(repo, 'add', 'scratch.txt');
+    git(repo, 'commit', '-q', '-m', 'scratch');
+
+    writeFileSync(join(task.worktree, 'd.txt'), 'd, finished\n');
+    writeFileSync(join(task.worktree, 'new.txt'), 'new\n');
+    result = await run(['merge', task.id]);
+    assert.match(result.stderr, /worktree has uncommitted changes \(d\.txt, new\.txt\), which a merge would leave behind; merge with --commit/);
+
+    await sandbox.ok(['start', task.id], { cwd: repo });
+    result = await run(['merge', task.id, '--commit']);
+    assert.match(result.stderr, /agent is still running .*'orchestra stop \d+' first, or merge with --force/);
+    await sandbox.ok(['stop', task.id], { cwd: repo });
+
+    git(repo, 'switch', '-q', '-c', 'elsewhere');
+    result = await run(['merge', task.id, '--commit']);
+    assert.match(result.stderr, /merges into main, but the main checkout .* is on elsewhere; 'git switch main' there first/);
+    git(repo, 'switch', '-q', 'main');
+
+    await sandbox.ok(['merge', task.id, '--commit'], { cwd: repo });
+    assert.equal(git(repo, 'show', 'HEAD:d.txt'), 'd, finished');
+    assert.equal(git(repo, 'show', 'HEAD:new.txt'), 'new');
+    assert.match(git(task.worktree, 'log', '-1', '--format=%s'), /^careful: Work on careful\./);
+  });
+
+  it('cleans up after a merge: no worktree, no branch', async () => {
+    const task = await taskWithWork('tidy', { 'e.txt': 'e\n' });
+    const out = await sandbox.ok(['merge', task.id, '--cleanup'], { cwd: repo });
+    assert.match(out, /Removed its worktree .*\nDeleted its branch orchestra\/\d+-tidy\./);
+    assert.ok(!existsSync(task.worktree));
+    assert.equal(git(repo, 'branch', '--list', task.branch), '');
+    assert.doesNotMatch(git(repo, 'worktree', 'list'), /tidy/);
+  });
+
+  it('shows what a task changed, committed or not, with git', async () => {
+    const task = await taskWithWork('shown', { 'f.txt': 'committed\n' });
+    writeFileSync(join(task.worktree, 'f.txt'), 'committed\nand not yet\n');
+    const out = await sandbox.ok(['diff', task.id], { cwd: repo });
+    assert.match(out, /\+\+\+ b\/f\.txt\n@@ .* @@\n\+committed\n\+and not yet/);
+    assert.match(await sandbox.ok(['diff', task.id, '--stat'], { cwd: repo }), /f\.txt \| 2 \+\+\n 1 file changed/);
+  });
+
+  it('rm refuses to lose work, and says what would be lost', async () => {
+    const task = await taskWithWork('removable', { 'g.txt': 'g\n' });
+    writeFileSync(join(task.worktree, 'g.txt'), 'unsaved\n');
+    let result = await run(['rm', task.id]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /uncommitted changes \(g\.txt\) that removing it would delete; commit them, or rm --force/);
+    git(task.worktree, 'commit', '-q', '-am', 'saved');
+    result = await run(['rm', task.id, '--delete-branch']);
+    assert.match(result.stderr, /branch orchestra\/\d+-removable has 2 commits that main does not have, which deleting it would lose/);
+    assert.ok(existsSync(task.worktree), 'nothing removed by a refusal');
+    await sandbox.ok(['start', task.id], { cwd: repo });
+    const out = await sandbox.ok(['rm', task.id], { cwd: repo });
+    assert.match(out, /Removed \d+:removable: stopped its agent, removed its worktree .*, deleted .*\nIts branch orchestra\/\d+-removable stays/);
+    assert.ok(!existsSync(task.worktree));
+    assert.notEqual(git(repo, 'branch', '--list', task.branch), '', 'the branch stays');
+    assert.equal((await run(['show', task.id])).code, 1, 'the task file is gone');
+  });
+});
