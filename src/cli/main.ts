@@ -113,6 +113,10 @@ function buildCli(): CAC {
     .action(async () => (await import('./commands/demo.js')).demo());
 
   cli
+    .command('mcp', 'MCP server on stdio for agents: list, create, start, stop and complete tasks, read another agent\'s screen')
+    .action(async () => (await import('../mcp/server.js')).runMcpServer());
+
+  cli
     .command('daemon <action>', 'Manage the background daemon: run (foreground), start, stop, status')
     .action(async (action: string) => (await import('./commands/daemon.js')).daemon(String(action)));
 

@@ -17,18 +17,40 @@ export interface AgentProfile {
   resume: string[] | string | undefined;
   env: Record<string, string>;
   idle_after: number;
+  /** Give the agent Orchestra's MCP server (built-in profiles that know how). */
+  mcp: boolean;
+}
+
+/** How a built-in profile hands its agent Orchestra's MCP server: extra arguments after the program, extra environment. */
+type McpWiring = (server: McpServerSpec, env: Record<string, string>) => { args?: string[]; env?: Record<string, string> };
+
+/** `orchestra mcp`, as an agent runs it: with the variables that scope it to the task. */
+export interface McpServerSpec {
+  command: string[];
+  env: Record<string, string>;
 }
 
 /** The demo agent shipped with Orchestra: needs nothing installed (`orchestra demo`, tests). */
 export const DEMO_AGENT_SCRIPT = fileURLToPath(new URL('../demo/demo-agent.js', import.meta.url));
 
-const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name'> & { install: string }> = {
+const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** What scopes `orchestra mcp` to the agent's task and Orchestra's home; agents do not pass their environment on to MCP servers. */
+const MCP_SCOPE = ['ORCHESTRA_HOME', 'ORCHESTRA_PROJECT_ROOT', 'ORCHESTRA_TASK_ID'];
+
+const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name' | 'mcp'> & { install: string; mcp?: McpWiring }> = {
   opencode: {
     command: ['opencode', '--prompt', '{prompt}'],
     resume: ['opencode', '--continue'],
     env: {},
     idle_after: 3,
     install: 'npm install -g opencode-ai',
+    // OpenCode merges OPENCODE_CONFIG_CONTENT over its config files; the user's own files stay untouched.
+    mcp: (server, env) => {
+      const content = parseObject(env.OPENCODE_CONFIG_CONTENT);
+      const theirs = content.mcp && typeof content.mcp === 'object' ? content.mcp : {};
+      const mcp = { ...theirs, orchestra: { type: 'local', command: server.command, environment: server.env, enabled: true } };
+      return { env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ ...content, mcp }) } };
+    },
   },
   claude: {
     command: ['claude', '{prompt}'],
@@ -36,6 +58,15 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name'> & { ins
     env: {},
     idle_after: 3,
     install: 'npm install -g @anthropic-ai/claude-code',
+    // Allowed up front, so that the agent's calls to Orchestra never wait for a person's permission.
+    mcp: (server) => ({
+      args: [
+        '--mcp-config',
+        JSON.stringify({ mcpServers: { orchestra: { type: 'stdio', command: server.command[0], args: server.command.slice(1), env: server.env } } }),
+        '--allowedTools',
+        'mcp__orchestra__*',
+      ],
+    }),
   },
   demo: {
     command: [process.execPath, DEMO_AGENT_SCRIPT, '--prompt-file', '{prompt_file}'],
@@ -45,6 +76,16 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name'> & { ins
     install: '',
   },
 };
+
+function parseObject(json: string | undefined): Record<string, unknown> {
+  if (!json) return {};
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 
 /** Refuses a profile name the config does not know, naming the close ones. */
 export function assertKnownAgent(agent: string, config: Config): void {
@@ -67,6 +108,7 @@ export function agentProfile(name: string, config: Config): AgentProfile {
     resume: configured.resume ?? (configured.command === undefined ? builtIn?.resume : undefined),
     env: { ...builtIn?.env, ...configured.env },
     idle_after: configured.idle_after ?? builtIn?.idle_after ?? 3,
+    mcp: configured.mcp ?? (builtIn?.mcp !== undefined),
   };
 }
 
@@ -111,7 +153,12 @@ export function agentInvocation(profile: AgentProfile, values: Placeholders, res
       : template.map((word) => word.replace(PLACEHOLDER, (_, key: keyof Placeholders) => values[key]));
   assertExecutable(argv[0]!, profile, env);
   const vars = Object.fromEntries(Object.entries(PLACEHOLDER_VARS).map(([key, name]) => [name, values[key as keyof Placeholders]]));
-  return { argv, env: vars, resumed };
+  // A command given as a shell string is the user's own: arguments cannot be slipped into it.
+  const wiring = profile.mcp && typeof template !== 'string' ? BUILT_IN_PROFILES[profile.name as BuiltInAgent]?.mcp : undefined;
+  if (!wiring) return { argv, env: vars, resumed };
+  const server = { command: [process.execPath, CLI_MAIN, 'mcp'], env: Object.fromEntries(MCP_SCOPE.filter((name) => env[name] !== undefined).map((name) => [name, env[name]!])) };
+  const added = wiring(server, env);
+  return { argv: [argv[0]!, ...(added.args ?? []), ...argv.slice(1)], env: { ...vars, ...added.env }, resumed };
 }
 
 /** The agent's first prompt: a short preamble that tells it who it is, then the task's description. */

@@ -23,6 +23,7 @@ const AgentProfileSchema = z.strictObject(
     resume: command.optional(),
     env: z.record(z.string(), text, { error: 'must be a mapping of NAME: value' }).optional(),
     idle_after: z.number({ error: 'must be a number of seconds' }).positive('must be more than 0').optional(),
+    mcp: z.boolean({ error: 'must be true or false' }).optional(),
   },
   { error: unknownKeys },
 );

@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_PROTOCOL_VERSION, ErrorCodes, Methods, type HelloResult, type Method } from '../../protocol/daemon.js';
+import type { HolderConnection } from '../../protocol/holder-client.js';
 import { JsonRpcClient, RpcRequestError } from '../../protocol/json-rpc-client.js';
 import { OrchestraError } from '../core/errors.js';
 import { daemonSocketPath, userDirs } from '../core/paths.js';
@@ -40,6 +41,28 @@ export class DaemonClient {
 
   close(): void {
     this.rpc.close();
+  }
+}
+
+/** Runs `action` with a daemon connection (starting the daemon when none runs), then closes it. */
+export async function withDaemon<T>(action: (client: DaemonClient) => Promise<T>): Promise<T> {
+  const client = await connectDaemon();
+  try {
+    return await action(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** A control connection to the terminal of task `ref` of the project at `cwd` (for peek, send and screens). */
+export async function openControl(cwd: string, ref: string): Promise<HolderConnection> {
+  const info = await withDaemon((c) => c.request(Methods.terminal, { cwd, ref }));
+  // Loaded here: every command loads this module, few talk to a terminal (start-up time).
+  const { HolderConnection } = await import('../../protocol/holder-client.js');
+  try {
+    return await HolderConnection.open(info.socket, { role: 'control', cols: 80, rows: 24 });
+  } catch (error) {
+    throw new OrchestraError(`Could not reach task ${info.ref}'s terminal: ${(error as Error).message}.`);
   }
 }
 

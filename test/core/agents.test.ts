@@ -34,6 +34,33 @@ describe('agent profiles', () => {
     assert.equal(agentInvocation(agentProfile('plain', noResume), values, true, env).resumed, false, 'a profile without resume starts afresh');
   });
 
+  it("gives Claude Code and OpenCode Orchestra's MCP server, scoped to the task, unless the profile says mcp: false", () => {
+    const values = { prompt: 'the prompt', prompt_file: '/p.md', task_id: '3', slug: 's', worktree: dir };
+    const theirs = { model: 'local/model', mcp: { theirs: { type: 'local', command: ['their-server'] } } };
+    const scoped = { ...env, ORCHESTRA_HOME: '/home/o', ORCHESTRA_PROJECT_ROOT: '/repo', ORCHESTRA_TASK_ID: '3', OPENCODE_CONFIG_CONTENT: JSON.stringify(theirs) };
+    const scope = { ORCHESTRA_HOME: '/home/o', ORCHESTRA_PROJECT_ROOT: '/repo', ORCHESTRA_TASK_ID: '3' };
+    // The programs themselves need not be installed for this: each profile's command is `sh`.
+    const config = (extra: object = {}) => ({ ...DEFAULT_CONFIG, agents: { claude: { command: ['sh', '{prompt}'], ...extra }, opencode: { command: ['sh', '--prompt', '{prompt}'], ...extra } } });
+
+    const claude = agentInvocation(agentProfile('claude', config()), values, false, scoped);
+    assert.deepEqual([claude.argv[0], claude.argv[1], ...claude.argv.slice(3)], ['sh', '--mcp-config', '--allowedTools', 'mcp__orchestra__*', 'the prompt']);
+    const server = JSON.parse(claude.argv[2]!).mcpServers.orchestra;
+    assert.deepEqual([server.type, server.command, server.env], ['stdio', process.execPath, scope]);
+    // The command in the config is a working `orchestra mcp`.
+    assert.match(execFileSync(server.command, [...server.args, '--help'], { encoding: 'utf8' }), /\$ orchestra mcp\n\nMCP server on stdio/);
+
+    const opencode = agentInvocation(agentProfile('opencode', config()), values, false, scoped);
+    assert.deepEqual(opencode.argv, ['sh', '--prompt', 'the prompt']);
+    const content = JSON.parse(opencode.env.OPENCODE_CONFIG_CONTENT!);
+    assert.equal(content.model, 'local/model', "the user's own config content is kept");
+    assert.deepEqual(content.mcp.theirs, theirs.mcp.theirs);
+    assert.deepEqual(content.mcp.orchestra, { type: 'local', command: [process.execPath, server.args[0], 'mcp'], environment: scope, enabled: true });
+
+    const off = config({ mcp: false });
+    assert.deepEqual(agentInvocation(agentProfile('claude', off), values, false, scoped).argv, ['sh', 'the prompt']);
+    assert.equal(agentInvocation(agentProfile('opencode', off), values, false, scoped).env.OPENCODE_CONFIG_CONTENT, undefined);
+  });
+
   it('tells the agent its task and how to finish it, before the description', () => {
     const prompt = taskPrompt({ id: 3, slug: 'fix-tests', description: 'Make the tests pass.\n' }, 'orchestra/3-fix-tests');
     assert.match(prompt, /^You are working on Orchestra task 3:fix-tests, .* branch orchestra\/3-fix-tests\.\n.*`orchestra complete 3`.*\n\nMake the tests pass\.\n$/);

@@ -1,6 +1,6 @@
 import { Methods, SETUP_OUTPUT_NOTIFICATION } from '../../../protocol/daemon.js';
-import { HolderConnection } from '../../../protocol/holder-client.js';
-import { OrchestraError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
+import { openControl } from '../../daemon/client.js';
 import { attach as attachTerminal } from '../attach.js';
 import { withDaemon } from '../context.js';
 import { paint } from '../output.js';
@@ -70,25 +70,16 @@ async function attachTo(ref: string, options: { readOnly?: boolean; detachKey?: 
 
 /** `orchestra send`: types text into the agent, as if at its keyboard, without attaching. */
 export async function send(ref: string, text: string, options: { enter?: boolean }): Promise<void> {
-  const connection = await openControl(ref);
+  const connection = await openControl(cwd(), ref);
   connection.send({ t: 'input', data: Buffer.from(options.enter ? `${text}\r` : text) });
   // The holder has the keys once the connection has been flushed and closed in order.
   await new Promise<void>((resolve) => connection.end(resolve));
 }
 
-async function openControl(ref: string): Promise<HolderConnection> {
-  const info = await withDaemon((c) => c.request(Methods.terminal, { cwd: cwd(), ref }));
-  try {
-    return await HolderConnection.open(info.socket, { role: 'control', cols: 80, rows: 24 });
-  } catch (error) {
-    throw new OrchestraError(`Could not reach task ${info.ref}'s terminal: ${(error as Error).message}.`);
-  }
-}
-
 export async function peek(ref: string, options: { lines?: string; ansi?: boolean }): Promise<void> {
   const lines = options.lines === undefined ? 0 : Number(options.lines);
   if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`--lines takes a number of lines, not '${options.lines}'.`);
-  const connection = await openControl(ref);
+  const connection = await openControl(cwd(), ref);
   const text = await connection.screen(lines, options.ansi === true);
   connection.close();
   // With colours, attributes are reset before the last newline, so the prompt after it is plain.
