@@ -21,7 +21,11 @@ export interface AgentProfile {
   mcp: boolean;
 }
 
-/** How a built-in profile hands its agent Orchestra's MCP server: extra arguments after the program, extra environment. */
+/**
+ * How a built-in profile hands its agent Orchestra's MCP server: arguments after the
+ * command's (last, since Claude Code's list options would take a prompt after them as one
+ * more value), and environment.
+ */
 type McpWiring = (server: McpServerSpec, env: Record<string, string>) => { args?: string[]; env?: Record<string, string> };
 
 /** `orchestra mcp`, as an agent runs it: with the variables that scope it to the task. */
@@ -158,7 +162,7 @@ export function agentInvocation(profile: AgentProfile, values: Placeholders, res
   if (!wiring) return { argv, env: vars, resumed };
   const server = { command: [process.execPath, CLI_MAIN, 'mcp'], env: Object.fromEntries(MCP_SCOPE.filter((name) => env[name] !== undefined).map((name) => [name, env[name]!])) };
   const added = wiring(server, env);
-  return { argv: [argv[0]!, ...(added.args ?? []), ...argv.slice(1)], env: { ...vars, ...added.env }, resumed };
+  return { argv: [...argv, ...(added.args ?? [])], env: { ...vars, ...added.env }, resumed };
 }
 
 /** The agent's first prompt: a short preamble that tells it who it is, then the task's description. */

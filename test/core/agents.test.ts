@@ -43,8 +43,9 @@ describe('agent profiles', () => {
     const config = (extra: object = {}) => ({ ...DEFAULT_CONFIG, agents: { claude: { command: ['sh', '{prompt}'], ...extra }, opencode: { command: ['sh', '--prompt', '{prompt}'], ...extra } } });
 
     const claude = agentInvocation(agentProfile('claude', config()), values, false, scoped);
-    assert.deepEqual([claude.argv[0], claude.argv[1], ...claude.argv.slice(3)], ['sh', '--mcp-config', '--allowedTools', 'mcp__orchestra__*', 'the prompt']);
-    const server = JSON.parse(claude.argv[2]!).mcpServers.orchestra;
+    // After the prompt: Claude Code's list options would take a prompt after them as one more value.
+    assert.deepEqual([...claude.argv.slice(0, 3), ...claude.argv.slice(4)], ['sh', 'the prompt', '--mcp-config', '--allowedTools', 'mcp__orchestra__*']);
+    const server = JSON.parse(claude.argv[3]!).mcpServers.orchestra;
     assert.deepEqual([server.type, server.command, server.env], ['stdio', process.execPath, scope]);
     // The command in the config is a working `orchestra mcp`.
     assert.match(execFileSync(server.command, [...server.args, '--help'], { encoding: 'utf8' }), /\$ orchestra mcp\n\nMCP server on stdio/);
