@@ -203,4 +203,9 @@ function report(error: unknown, command: string | undefined): number {
   return 1;
 }
 
+// A reader that stops early (`orchestra status | head -1`) is no error: stop writing, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') process.stderr.write(`orchestra: cannot write the output: ${error.message}\n`);
+  process.exit(error.code === 'EPIPE' ? 0 : 1);
+});
 process.exitCode = await main(process.argv);

@@ -1,13 +1,9 @@
-import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FakeAnthropic } from '../helpers/fake-anthropic.js';
-import { git, Sandbox, waitFor } from '../helpers/sandbox.js';
-
-/** The real @anthropic-ai/claude-code from devDependencies, found on PATH as `claude` by the built-in profile. */
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '.bin');
+import { FakeAnthropic } from '../helpers/fake-model.js';
+import { git, Sandbox } from '../helpers/sandbox.js';
+import { AGENT_BIN, agentCompletesItsTask } from './agent-completes.js';
 
 describe('the real Claude Code with the MCP server Orchestra gives it', () => {
   const sandbox = new Sandbox();
@@ -29,7 +25,7 @@ describe('the real Claude Code with the MCP server Orchestra gives it', () => {
     writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects: { [`${worktrees}/1-finish`]: { hasTrustDialogAccepted: true } } }));
     env = {
       ...(sandbox.env as Record<string, string>),
-      PATH: `${BIN}:${process.env.PATH}`,
+      PATH: `${AGENT_BIN}:${process.env.PATH}`,
       HOME: home,
       ANTHROPIC_BASE_URL: url,
       ANTHROPIC_AUTH_TOKEN: 'fake',
@@ -44,17 +40,5 @@ describe('the real Claude Code with the MCP server Orchestra gives it', () => {
     await model.close();
   });
 
-  it('completes its own task through the complete_task tool, with no permission prompt', async () => {
-    await sandbox.ok(['new', 'finish', '-m', 'Mark this task completed.'], { cwd: repo });
-    await sandbox.ok(['start', 'finish'], { cwd: repo, env });
-    const status = async () => JSON.parse(await sandbox.ok(['show', 'finish', '--json'], { cwd: repo })).status;
-    try {
-      await waitFor(async () => (await status()) === 'completed', 'the task to be completed by the agent', 90_000);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; the agent's screen:\n${await sandbox.ok(['peek', 'finish'], { cwd: repo }).catch(() => '')}`);
-    }
-    assert.ok(model.saw('Mark this task completed.'), "the task's description was the first prompt");
-    await waitFor(async () => (await sandbox.ok(['peek', 'finish'], { cwd: repo })).includes('Marked the task completed.'), 'the reply after the tool result');
-    await sandbox.ok(['stop', 'finish'], { cwd: repo });
-  });
+  it('completes its own task through the complete_task tool, with no permission prompt', () => agentCompletesItsTask(sandbox, repo, env, model, 'Marked the task completed.'));
 });

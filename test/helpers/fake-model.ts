@@ -2,25 +2,26 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /**
- * A stand-in for the Anthropic Messages API on 127.0.0.1 that the tests own (DESIGN.md §8),
- * for the real Claude Code. Its one script: call the tool `tool` once it is offered (asking
- * Claude Code to wait for its MCP servers while it is not), then say `done`. Every request
- * is kept for the test to look at.
+ * Stand-ins for model APIs on 127.0.0.1 that the tests own (DESIGN.md §8), so the real agent
+ * CLIs run offline. Each follows one script: call the tool `tool` once it is offered, then
+ * say `done`. Every request is kept for the test to look at.
  */
-export class FakeAnthropic {
+abstract class FakeModel {
   readonly requests: { messages: unknown[]; tools: string[] }[] = [];
   private readonly server: Server;
 
   constructor(
-    private readonly tool: string,
-    private readonly done = 'Done.',
+    protected readonly tool: string,
+    protected readonly done: string,
+    private readonly path = '',
   ) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => void this.receive(req, res));
   }
 
+  /** The base URL to give the agent. */
   async listen(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${this.path}`;
   }
 
   close(): Promise<void> {
@@ -33,9 +34,22 @@ export class FakeAnthropic {
     return this.requests.some((r) => JSON.stringify(r.messages).includes(text));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body = '';
     for await (const chunk of req) body += chunk;
+    this.handle(req, body, res);
+  }
+
+  protected abstract handle(req: IncomingMessage, body: string, res: ServerResponse): void;
+}
+
+/** The Anthropic Messages API, for Claude Code (ANTHROPIC_BASE_URL); while the tool is not offered yet, it asks Claude Code to wait for its MCP servers. */
+export class FakeAnthropic extends FakeModel {
+  constructor(tool: string, done = 'Done.') {
+    super(tool, done);
+  }
+
+  protected handle(req: IncomingMessage, body: string, res: ServerResponse): void {
     if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
       res.writeHead(req.method === 'HEAD' ? 200 : 404).end();
       return;
@@ -84,4 +98,33 @@ function text(words: string): Event[] {
     ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 1 } }],
     ['message_stop', { type: 'message_stop' }],
   ];
+}
+
+/** An OpenAI-compatible chat completions API, for OpenCode through a custom provider (its baseURL is …/v1); other requests (a title) get a short text. */
+export class FakeOpenAI extends FakeModel {
+  constructor(tool: string, done = 'Done.') {
+    super(tool, done, '/v1');
+  }
+
+  protected handle(req: IncomingMessage, body: string, res: ServerResponse): void {
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    const request = JSON.parse(body) as { model: string; messages: unknown[]; tools?: { function?: { name: string } }[] };
+    const tools = (request.tools ?? []).map((t) => t.function?.name ?? '');
+    this.requests.push({ messages: request.messages, tools });
+    const called = JSON.stringify(request.messages).includes('call_orchestra');
+    const chunk = (delta: object, finish: string | null) =>
+      `data: ${JSON.stringify({ id: `c${this.requests.length}`, object: 'chat.completion.chunk', created: 0, model: request.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (tools.includes(this.tool) && !called) {
+      res.write(chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_orchestra', type: 'function', function: { name: this.tool, arguments: '{}' } }] }, null));
+      res.write(chunk({}, 'tool_calls'));
+    } else {
+      res.write(chunk({ role: 'assistant', content: called ? this.done : 'A title' }, null));
+      res.write(chunk({}, 'stop'));
+    }
+    res.end('data: [DONE]\n\n');
+  }
 }
