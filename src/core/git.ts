@@ -3,27 +3,27 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OrchestraError } from './errors.js';
 
-/** Runs git in `cwd` and returns its standard output without the final newline. */
-export function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
-      if (error) {
-        const detail = stderr.toString().trim().split('\n')[0] || error.message;
-        reject(new GitError(args, detail, typeof error.code === 'number' ? error.code : null));
-      } else {
-        resolvePromise(stdout.toString().replace(/\n$/, ''));
-      }
-    });
-  });
+/** Runs git in `cwd` and returns its standard output without the final newline; a non-zero exit is a GitError. */
+export async function git(cwd: string, args: string[]): Promise<string> {
+  const { status, stdout, detail } = await runGit(cwd, args);
+  if (status !== 0) throw new GitError(args, detail, status);
+  return stdout.replace(/\n$/, '');
 }
 
 /** Runs git in `cwd` for a command whose exit status is an answer (such as merge-tree's 1 for conflicts). */
-export function gitStatus(cwd: string, args: string[]): Promise<{ status: number; stdout: string }> {
-  return new Promise((resolvePromise, reject) => {
+export async function gitStatus(cwd: string, args: string[]): Promise<{ status: number; stdout: string }> {
+  const { status, stdout, detail } = await runGit(cwd, args);
+  if (status === null) throw new GitError(args, detail, null);
+  return { status, stdout };
+}
+
+/** One git run: its exit status (null when it did not run or was killed), output, and the first line of what went wrong. */
+function runGit(cwd: string, args: string[]): Promise<{ status: number | null; stdout: string; detail: string }> {
+  return new Promise((resolvePromise) => {
     execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      if (status === null) reject(new GitError(args, stderr.toString().trim().split('\n')[0] || error!.message, null));
-      else resolvePromise({ status, stdout: stdout.toString() });
+      const detail = error ? stderr.toString().trim().split('\n')[0] || error.message : '';
+      resolvePromise({ status, stdout: stdout.toString(), detail });
     });
   });
 }

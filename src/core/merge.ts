@@ -12,11 +12,16 @@ import { refOf, titleOf, type TaskRecord } from './task-store.js';
 
 export async function branchChanges(root: string, base: string, branch: string): Promise<BranchChanges> {
   const [ahead, files, conflicts] = await Promise.all([
-    git(root, ['rev-list', '--count', `${base}..${branch}`]),
+    commitsAhead(root, base, branch),
     git(root, ['diff', '--name-only', `${base}...${branch}`]),
     mergeConflicts(root, base, branch),
   ]);
-  return { ahead: Number(ahead), files: files ? files.split('\n').length : 0, conflicts };
+  return { ahead, files: files ? files.split('\n').length : 0, conflicts };
+}
+
+/** Commits on `branch` that `base` does not have: what deleting the branch unmerged would lose. */
+export async function commitsAhead(root: string, base: string, branch: string): Promise<number> {
+  return Number(await git(root, ['rev-list', '--count', `${base}..${branch}`]));
 }
 
 /** The files that conflict when `branch` is merged into `base`: a merge in memory only (git ≥ 2.38). */

@@ -28,7 +28,7 @@ import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
 import { closestMatches } from './fuzzy.js';
 import { changedFiles, currentBranch, findProjectRoot, git, localBranches } from './git.js';
-import { branchChanges, fileList, mergeTask } from './merge.js';
+import { branchChanges, commitsAhead, fileList, mergeTask } from './merge.js';
 import { removeWorktree } from './worktree.js';
 import type { UserDirs } from './paths.js';
 import { openProject, type Project } from './project.js';
@@ -188,7 +188,7 @@ export class Orchestra {
     }
     const branch = params.delete_branch && task.branch && (await localBranches(project.root)).includes(task.branch) ? task.branch : null;
     if (branch && !force && !task.merged_commit && task.base_branch) {
-      const ahead = Number(await git(project.root, ['rev-list', '--count', `${task.base_branch}..${branch}`]).catch(() => '0'));
+      const ahead = await commitsAhead(project.root, task.base_branch, branch).catch(() => 0);
       if (ahead > 0) {
         throw new OrchestraError(`Task ${ref}'s branch ${branch} has ${ahead} commit${ahead === 1 ? '' : 's'} that ${task.base_branch} does not have, which deleting it would lose; merge it first, or rm --force --delete-branch.`);
       }
