@@ -35,6 +35,15 @@ export const Params = {
     rows: z.number().int().positive().max(10_000).optional(),
   }),
   stopTask: z.object({ cwd, ref, force: z.boolean().optional() }),
+  /** An agent's event, as `orchestra hook <event>` passes it on: its name and the JSON the agent gave. */
+  report: z.object({
+    cwd,
+    ref,
+    event: z.string().min(1),
+    data: z.record(z.string(), z.unknown()).optional(),
+    /** When the hook started (ms since the epoch): hooks that run side by side may arrive out of order. */
+    at: z.number().optional(),
+  }),
   removeTask: z.object({ cwd, ref, force: z.boolean().optional(), delete_branch: z.boolean().optional() }),
   mergeTask: z.object({
     cwd,
@@ -59,6 +68,7 @@ export type ListTasksParams = z.infer<typeof Params.listTasks>;
 export type SetStatusParams = z.infer<typeof Params.setStatus>;
 export type StartTaskParams = z.infer<typeof Params.startTask>;
 export type StopTaskParams = z.infer<typeof Params.stopTask>;
+export type ReportParams = z.infer<typeof Params.report>;
 export type RemoveTaskParams = z.infer<typeof Params.removeTask>;
 export type MergeTaskParams = z.infer<typeof Params.mergeTask>;
 export type MergeStrategy = NonNullable<MergeTaskParams['strategy']>;

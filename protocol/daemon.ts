@@ -39,6 +39,8 @@ export interface TaskInfo {
   updated: string | null;
   exit_code: number | null;
   merged_commit: string | null;
+  /** What the agent waits for a person to answer (a question, a permission), while it does; else null. */
+  waiting: string | null;
   /** The first line of the description. */
   title: string;
   /** The project's root (the main checkout). */
@@ -99,6 +101,12 @@ export interface MergeResult {
   removed_worktree: string | null;
   /** The branch deleted by cleanup, if any. */
   deleted_branch: string | null;
+}
+
+/** What `task.report` made of an agent's event: the activity it means, or null for an event that says nothing of it. */
+export interface ReportResult {
+  ref: string;
+  state: 'running' | 'idle' | 'waiting' | null;
 }
 
 /** How a client reaches a running task's terminal: the holder's socket (protocol/holder.ts). */
@@ -183,4 +191,5 @@ export const Methods = {
   startTask: request<P.StartTaskParams, TaskDetail>('task.start'),
   stopTask: request<P.StopTaskParams, StopResult>('task.stop'),
   terminal: request<P.TaskRefParams, TerminalInfo>('task.terminal'),
+  report: request<P.ReportParams, ReportResult>('task.report'),
 } as const;

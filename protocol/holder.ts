@@ -32,6 +32,30 @@ export interface HolderTask {
   project: string;
 }
 
+/**
+ * What the agent is doing, as the holder sees it on the screen (DESIGN.md §5's fallback) or
+ * as the agent reports it: working, waiting for its next prompt, or waiting for a person's
+ * answer to a question or permission.
+ */
+export const ACTIVITIES = ['running', 'idle', 'waiting'] as const;
+export type Activity = (typeof ACTIVITIES)[number];
+
+/** A screen pattern: a JavaScript regular expression (tried on every line, `m` flag) and what a match means. */
+export interface ScreenPattern {
+  match: string;
+  status: Activity;
+  /** What the agent waits for, said to the user; the matched text when absent. */
+  reason?: string;
+}
+
+/** How the holder judges the agent's activity from its screen alone. */
+export interface ActivitySpec {
+  /** Milliseconds without a change on the screen after which the agent counts as idle. */
+  idle_after_ms: number;
+  /** Tried in order on the visible screen; the first match decides over screen changes. */
+  patterns: ScreenPattern[];
+}
+
 export interface ExitStatus {
   /** The agent's exit code; null when a signal ended it. */
   code: number | null;
@@ -113,6 +137,15 @@ export interface ViewersMessage {
   t: 'viewers';
   count: number;
 }
+/** Sent to control clients after hello and whenever the holder's verdict on the screen changes. */
+export interface ActivityMessage {
+  t: 'activity';
+  state: Activity;
+  /** For `waiting`: what the agent waits for (the pattern's reason); else empty. */
+  reason: string;
+  /** Why the holder thinks so, for the task's log: "the screen has not changed for 3 s" … */
+  cause: string;
+}
 /** The agent exited; its last output has been sent before this. The holder closes next. */
 export interface ExitMessage extends ExitStatus {
   t: 'exit';
@@ -122,7 +155,7 @@ export interface ErrorMessage {
   t: 'error';
   message: string;
 }
-export type HolderMessage = HolderHello | SnapshotMessage | OutputMessage | ScreenReply | ViewersMessage | ExitMessage | ErrorMessage;
+export type HolderMessage = HolderHello | SnapshotMessage | OutputMessage | ScreenReply | ViewersMessage | ActivityMessage | ExitMessage | ErrorMessage;
 
 /**
  * How the daemon tells a new holder what to run: a JSON file, 0600, that the holder reads
@@ -142,6 +175,7 @@ export interface HolderSpec {
   scrollback: number;
   task: HolderTask;
   agent: string;
+  activity: ActivitySpec;
 }
 
 /**

@@ -117,6 +117,13 @@ function buildCli(): CAC {
     .action(async () => (await import('../mcp/server.js')).runMcpServer());
 
   cli
+    .command('hook <event>', 'Tell Orchestra what an agent does (its hooks call this): running, idle, waiting, or a Claude Code hook or OpenCode event name, with the agent\'s JSON on stdin')
+    .option('--task <task>', 'The task (default: ORCHESTRA_TASK_ID, which agents Orchestra starts have)')
+    .option('--reason <text>', 'What the agent waits for, with waiting')
+    .example('orchestra hook waiting --task 3 --reason "approval of the plan" </dev/null')
+    .action(async (event: string, options) => (await import('./commands/hook.js')).hook(String(event), options));
+
+  cli
     .command('daemon <action>', 'Manage the background daemon: run (foreground), start, stop, status')
     .action(async (action: string) => (await import('./commands/daemon.js')).daemon(String(action)));
 

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import type { StartTaskParams, TerminalInfo } from '../../protocol/daemon.js';
 import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
 import { agentInvocation, agentProfile, assertKnownAgent, taskPrompt } from './agents.js';
+import type { AgentStatus } from './agent-status.js';
+import { carryClaudeTrust } from './claude-trust.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { OrchestraError } from './errors.js';
 import { describeExit } from './exit-status.js';
@@ -26,6 +28,7 @@ export class AgentRuns {
     private readonly dirs: UserDirs,
     /** The daemon's socket, which agents get as ORCHESTRA_SOCKET. */
     private readonly daemonSocket: string,
+    private readonly status: AgentStatus,
   ) {}
 
   /**
@@ -41,8 +44,13 @@ export class AgentRuns {
     }
     const started = this.run(project, task, key, params, output);
     this.starting.set(key, started);
+    // What the agent does is followed from its first moment; it is written once the start is.
+    this.status.begin(key, { root: project.root, id: task.id }, { state: 'running', agentReports: false, ready: started });
     try {
       return await started;
+    } catch (error) {
+      this.status.end(key);
+      throw error;
     } finally {
       this.starting.delete(key);
     }
@@ -82,6 +90,10 @@ export class AgentRuns {
       if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
       if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
       if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
+      if (profile.trust_worktree) {
+        const carried = await carryClaudeTrust(env, root, worktree.path);
+        if (carried) log.event(carried);
+      }
       const { agent_pid } = await project.terminals.launch({
         key,
         task: { id: task.id, slug: task.slug, project: root },
@@ -92,6 +104,7 @@ export class AgentRuns {
         cols: params.cols ?? 120,
         rows: params.rows ?? 36,
         logPath: log.path,
+        activity: { idle_after_ms: profile.idle_after * 1000, patterns: profile.patterns },
       });
       launched = true;
       log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.argv.join(' ')}`);
@@ -148,12 +161,14 @@ export class AgentRuns {
 
   /**
    * Records that a task's agent has ended: the task goes idle (a completed or reviewed
-   * task keeps its status) with the exit code, and the log says why.
+   * task keeps its status) with the exit code, waiting for nothing, and the log says why.
    */
   async exited(project: Project, holder: HolderTask, status: ExitStatus | null, cause: string): Promise<void> {
     // An agent that ends right after it started: its start is recorded first, then its end;
     // if the start failed because of it, the task stays as it was.
-    const start = this.starting.get(holderKey(project.root, holder.id));
+    const key = holderKey(project.root, holder.id);
+    this.status.end(key);
+    const start = this.starting.get(key);
     const startFailed = start ? await start.then(() => false, () => true) : false;
     let task: TaskRecord;
     try {
@@ -164,7 +179,8 @@ export class AgentRuns {
     const code = status === null ? null : (status.code ?? 128 + (status.signal ?? 0));
     new TaskLog(this.dirs, project.root, task).event(`agent ended: ${describeExit(status)}${cause ? ` (${cause})` : ''}`);
     if (startFailed) return;
-    const changes: TaskChanges = { exit_code: code ?? undefined };
+    // An agent that has ended waits for nobody.
+    const changes: TaskChanges = { exit_code: code ?? undefined, waiting: undefined };
     if (task.status === 'running') changes.status = 'idle';
     await project.store.update(task, changes);
   }

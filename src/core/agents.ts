@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import type { ScreenPattern } from '../../protocol/holder.js';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentNames, type AgentProfileConfig, type BuiltInAgent, type Config } from './config.js';
@@ -17,16 +18,31 @@ export interface AgentProfile {
   resume: string[] | string | undefined;
   env: Record<string, string>;
   idle_after: number;
+  /** What the screen says, for the holder's fallback detection: the config's patterns, then the built-in ones. */
+  patterns: ScreenPattern[];
   /** Give the agent Orchestra's MCP server (built-in profiles that know how). */
   mcp: boolean;
+  /** The agent reports what it does itself (hooks, a plugin), so its screen is only the fallback until it does. */
+  reports: boolean;
+  /** Claude Code: carry the main checkout's folder trust over to the task's worktree. */
+  trust_worktree: boolean;
 }
+
+/** What a built-in profile adds to its agent's command line and environment. */
+type Added = { args?: string[]; env?: Record<string, string> };
 
 /**
  * How a built-in profile hands its agent Orchestra's MCP server: arguments after the
  * command's (last, since Claude Code's list options would take a prompt after them as one
  * more value), and environment.
  */
-type McpWiring = (server: McpServerSpec, env: Record<string, string>) => { args?: string[]; env?: Record<string, string> };
+type McpWiring = (server: McpServerSpec, env: Record<string, string>) => Added;
+
+/**
+ * How a built-in profile makes its agent report what it does (DESIGN.md §5): `hook` is
+ * `orchestra hook` as a command line, to which the event's name is added.
+ */
+type HookWiring = (hook: string[], env: Record<string, string>) => Added;
 
 /** `orchestra mcp`, as an agent runs it: with the variables that scope it to the task. */
 export interface McpServerSpec {
@@ -38,15 +54,31 @@ export interface McpServerSpec {
 export const DEMO_AGENT_SCRIPT = fileURLToPath(new URL('../demo/demo-agent.js', import.meta.url));
 
 const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** Orchestra's OpenCode plugin: passes OpenCode's events on to `orchestra hook`. */
+const OPENCODE_PLUGIN = new URL('../hooks/opencode-plugin.js', import.meta.url).href;
+/** The Claude Code hooks Orchestra listens to (src/core/agent-events.ts says what each means). */
+const CLAUDE_HOOKS = ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'PermissionRequest', 'Notification'];
 /** What scopes `orchestra mcp` to the agent's task and Orchestra's home; agents do not pass their environment on to MCP servers. */
 const MCP_SCOPE = ['ORCHESTRA_HOME', 'ORCHESTRA_PROJECT_ROOT', 'ORCHESTRA_TASK_ID'];
 
-const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name' | 'mcp'> & { install: string; mcp?: McpWiring }> = {
+interface BuiltInProfile {
+  command: string[];
+  resume: string[];
+  env: Record<string, string>;
+  idle_after: number;
+  patterns: ScreenPattern[];
+  install: string;
+  mcp?: McpWiring;
+  hooks?: HookWiring;
+}
+
+const BUILT_IN_PROFILES: Record<BuiltInAgent, BuiltInProfile> = {
   opencode: {
     command: ['opencode', '--prompt', '{prompt}'],
     resume: ['opencode', '--continue'],
     env: {},
     idle_after: 3,
+    patterns: [],
     install: 'npm install -g opencode-ai',
     // OpenCode merges OPENCODE_CONFIG_CONTENT over its config files; the user's own files stay untouched.
     mcp: (server, env) => {
@@ -55,12 +87,20 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name' | 'mcp'>
       const mcp = { ...theirs, orchestra: { type: 'local', command: server.command, environment: server.env, enabled: true } };
       return { env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ ...content, mcp }) } };
     },
+    // The plugin is added to the user's list in OPENCODE_CONFIG_CONTENT; it runs `orchestra hook` as ORCHESTRA_HOOK_COMMAND says.
+    hooks: (hook, env) => {
+      const content = parseObject(env.OPENCODE_CONFIG_CONTENT);
+      const plugins = Array.isArray(content.plugin) ? content.plugin : [];
+      return { env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ ...content, plugin: [...plugins, OPENCODE_PLUGIN] }), ORCHESTRA_HOOK_COMMAND: JSON.stringify(hook) } };
+    },
   },
   claude: {
     command: ['claude', '{prompt}'],
     resume: ['claude', '--continue'],
     env: {},
     idle_after: 3,
+    // Before the trust question is answered, Claude Code runs no hooks: only its screen tells.
+    patterns: [{ match: 'Do you trust the files in this folder\\?|Is this a project you created or one you trust\\?', status: 'waiting', reason: 'an answer to whether to trust the folder' }],
     install: 'npm install -g @anthropic-ai/claude-code',
     // Allowed up front, so that the agent's calls to Orchestra never wait for a person's permission.
     mcp: (server) => ({
@@ -71,12 +111,21 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, Omit<AgentProfile, 'name' | 'mcp'>
         'mcp__orchestra__*',
       ],
     }),
+    // Passed with --settings, which Claude Code merges over the user's settings files without touching them.
+    // In the background (async), so that no tool call waits for Node to start: each report
+    // carries the moment its hook started, and the daemon puts late ones in order.
+    hooks: (hook) => {
+      const command = (event: string) => [...hook, event].map(shellQuote).join(' ');
+      const hooks = Object.fromEntries(CLAUDE_HOOKS.map((event) => [event, [{ hooks: [{ type: 'command', command: command(event), async: true }] }]]));
+      return { args: ['--settings', JSON.stringify({ hooks })] };
+    },
   },
   demo: {
     command: [process.execPath, DEMO_AGENT_SCRIPT, '--prompt-file', '{prompt_file}'],
     resume: [process.execPath, DEMO_AGENT_SCRIPT, '--continue', '--prompt-file', '{prompt_file}'],
     env: {},
     idle_after: 2,
+    patterns: [{ match: '^Question: .*\\? >$', status: 'waiting', reason: 'an answer to its question' }],
     install: '',
   },
 };
@@ -101,7 +150,7 @@ export function assertKnownAgent(agent: string, config: Config): void {
 }
 
 export function agentProfile(name: string, config: Config): AgentProfile {
-  const builtIn = BUILT_IN_PROFILES[name as BuiltInAgent] as (typeof BUILT_IN_PROFILES)[BuiltInAgent] | undefined;
+  const builtIn = BUILT_IN_PROFILES[name as BuiltInAgent] as BuiltInProfile | undefined;
   const configured: AgentProfileConfig = config.agents[name] ?? {};
   const command = configured.command ?? builtIn?.command;
   if (command === undefined) throw new OrchestraError(`There is no agent profile '${name}'.`);
@@ -112,7 +161,11 @@ export function agentProfile(name: string, config: Config): AgentProfile {
     resume: configured.resume ?? (configured.command === undefined ? builtIn?.resume : undefined),
     env: { ...builtIn?.env, ...configured.env },
     idle_after: configured.idle_after ?? builtIn?.idle_after ?? 3,
+    patterns: [...(configured.patterns ?? []), ...(builtIn?.patterns ?? [])],
     mcp: configured.mcp ?? (builtIn?.mcp !== undefined),
+    // A command given as one shell string is the user's own: nothing is added to it.
+    reports: builtIn?.hooks !== undefined && typeof command !== 'string',
+    trust_worktree: configured.trust_worktree ?? name === 'claude',
   };
 }
 
@@ -158,11 +211,24 @@ export function agentInvocation(profile: AgentProfile, values: Placeholders, res
   assertExecutable(argv[0]!, profile, env);
   const vars = Object.fromEntries(Object.entries(PLACEHOLDER_VARS).map(([key, name]) => [name, values[key as keyof Placeholders]]));
   // A command given as a shell string is the user's own: arguments cannot be slipped into it.
-  const wiring = profile.mcp && typeof template !== 'string' ? BUILT_IN_PROFILES[profile.name as BuiltInAgent]?.mcp : undefined;
-  if (!wiring) return { argv, env: vars, resumed };
-  const server = { command: [process.execPath, CLI_MAIN, 'mcp'], env: Object.fromEntries(MCP_SCOPE.filter((name) => env[name] !== undefined).map((name) => [name, env[name]!])) };
-  const added = wiring(server, env);
-  return { argv: [...argv, ...(added.args ?? [])], env: { ...vars, ...added.env }, resumed };
+  const builtIn = typeof template === 'string' ? undefined : (BUILT_IN_PROFILES[profile.name as BuiltInAgent] as BuiltInProfile | undefined);
+  const invocation: AgentInvocation = { argv, env: vars, resumed };
+  const add = (added: Added) => {
+    invocation.argv.push(...(added.args ?? []));
+    Object.assign(invocation.env, added.env);
+  };
+  // Hooks first: Claude Code's --allowedTools, which the MCP wiring adds, takes every word after it.
+  if (builtIn?.hooks && profile.reports) add(builtIn.hooks([process.execPath, CLI_MAIN, 'hook'], { ...env, ...invocation.env }));
+  if (builtIn?.mcp && profile.mcp) {
+    const server = { command: [process.execPath, CLI_MAIN, 'mcp'], env: Object.fromEntries(MCP_SCOPE.filter((name) => env[name] !== undefined).map((name) => [name, env[name]!])) };
+    add(builtIn.mcp(server, { ...env, ...invocation.env }));
+  }
+  return invocation;
+}
+
+/** A word for /bin/sh: quoted unless it is plainly safe. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The agent's first prompt: a short preamble that tells it who it is, then the task's description. */
@@ -206,7 +272,7 @@ export function shellTemplate(template: string): string {
 /** Refuses to start a holder for a program that is not there, with what to do about it. */
 function assertExecutable(program: string, profile: AgentProfile, env: Record<string, string>): void {
   if (findExecutable(program, env.PATH ?? '')) return;
-  const install = (BUILT_IN_PROFILES[profile.name as BuiltInAgent] as { install: string } | undefined)?.install;
+  const install = (BUILT_IN_PROFILES[profile.name as BuiltInAgent] as BuiltInProfile | undefined)?.install;
   const fix = install ? `install it (${install})` : `install it or fix agents.${profile.name}.command in the config`;
   throw new OrchestraError(
     `The agent profile '${profile.name}' runs '${program}', which is not installed or not on PATH; ${fix}, or start with another agent (--agent demo needs nothing installed).`,

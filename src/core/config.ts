@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { ACTIVITIES } from '../../protocol/holder.js';
 import { OrchestraError } from './errors.js';
 import { yamlErrorReason } from './yaml-error.js';
 
@@ -17,13 +18,47 @@ const command = z.union([text, z.array(text, { error: 'must be a list of words' 
   error: 'must be a command: a list of words such as [aider, --yes], or one string',
 });
 
+const regex = text.refine(
+  (source) => {
+    try {
+      new RegExp(source, 'm');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: (issue) => `is not a valid regular expression (${regexError(issue.input)})` },
+);
+
+/** A pattern on an agent's screen and what it means (fallback status detection, DESIGN.md §5). */
+const ScreenPatternSchema = z.strictObject(
+  {
+    match: regex,
+    status: z.enum(ACTIVITIES, { error: `must be one of ${ACTIVITIES.join(', ')}` }),
+    reason: text.optional(),
+  },
+  { error: unknownKeys },
+);
+
 const AgentProfileSchema = z.strictObject(
   {
     command: command.optional(),
     resume: command.optional(),
     env: z.record(z.string(), text, { error: 'must be a mapping of NAME: value' }).optional(),
     idle_after: z.number({ error: 'must be a number of seconds' }).positive('must be more than 0').optional(),
+    patterns: z.array(ScreenPatternSchema, { error: 'must be a list of { match, status, reason }' }).optional(),
     mcp: z.boolean({ error: 'must be true or false' }).optional(),
+    trust_worktree: z.boolean({ error: 'must be true or false' }).optional(),
+  },
+  { error: unknownKeys },
+);
+
+/** When to run a command of the user's about a task (a desktop notification, a chat message). */
+export const NOTIFY_EVENTS = ['waiting', 'idle'] as const;
+const NotifySchema = z.strictObject(
+  {
+    command,
+    on: z.array(z.enum(NOTIFY_EVENTS, { error: `must be one of ${NOTIFY_EVENTS.join(', ')}` }), { error: 'must be a list' }).optional(),
   },
   { error: unknownKeys },
 );
@@ -44,6 +79,7 @@ const ConfigFileSchema = z.strictObject(
       )
       .optional(),
     agents: z.record(z.string(), AgentProfileSchema, { error: 'must be a mapping of profile names to profiles' }).optional(),
+    notify: NotifySchema.optional(),
   },
   { error: unknownKeys },
 );
@@ -59,6 +95,7 @@ export class ConfigError extends OrchestraError {
 }
 
 export type AgentProfileConfig = z.infer<typeof AgentProfileSchema>;
+export type NotifyConfig = z.infer<typeof NotifySchema>;
 type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
 export interface Config {
@@ -68,6 +105,7 @@ export interface Config {
   branch_prefix: string;
   setup: { script: string; timeout: number };
   agents: Record<string, AgentProfileConfig>;
+  notify: NotifyConfig | undefined;
 }
 
 /** Agent profiles Orchestra ships (src/core/agents.ts); config may adjust them but need not define them. */
@@ -81,6 +119,7 @@ export const DEFAULT_CONFIG: Config = {
   branch_prefix: 'orchestra/',
   setup: { script: '.orchestra/setup.sh', timeout: 600 },
   agents: {},
+  notify: undefined,
 };
 
 export function projectConfigPath(projectRoot: string): string {
@@ -146,7 +185,17 @@ function mergeConfig(base: Config, layer: ConfigFile): Config {
     branch_prefix: layer.branch_prefix ?? base.branch_prefix,
     setup: { ...base.setup, ...layer.setup },
     agents,
+    notify: layer.notify ?? base.notify,
   };
+}
+
+function regexError(source: unknown): string {
+  try {
+    new RegExp(String(source), 'm');
+    return 'unknown error';
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function unknownKeys(issue: { code?: string; keys?: string[]; input?: unknown }): string {
@@ -188,6 +237,17 @@ export const CONFIG_TEMPLATE = `# Orchestra project configuration. Every key is 
 #     resume: [aider, --restore-chat-history]
 #     env: { AIDER_AUTO_COMMITS: "false" }
 #     idle_after: 3   # seconds of unchanged screen that count as idle
+#     patterns:       # what the screen says, where it helps (regular expressions)
+#       - { match: "esc to interrupt", status: running }
+#       - { match: "\\(y/n\\)", status: waiting, reason: "a yes/no question" }
+#   claude:
+#     trust_worktree: false   # do not carry the main checkout's folder trust over to worktrees
+
+# A command run when an agent starts waiting for a person (and, with "idle", when it
+# finishes a turn); it gets ORCHESTRA_TASK_REF, ORCHESTRA_WAITING and more (README).
+# notify:
+#   command: 'notify-send "Orchestra $ORCHESTRA_TASK_REF" "waits for $ORCHESTRA_WAITING"'
+#   on: [waiting]
 `;
 
 /** The setup script template `orchestra init` writes. */

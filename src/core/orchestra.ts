@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
+import type { Activity, ExitStatus, HolderTask } from '../../protocol/holder.js';
 import {
   TASK_STATUSES,
   type CreateTaskParams,
@@ -11,6 +11,8 @@ import {
   type MergeTaskParams,
   type RemoveResult,
   type RemoveTaskParams,
+  type ReportParams,
+  type ReportResult,
   type PreparedTask,
   type PrepareTaskParams,
   type StartTaskParams,
@@ -21,8 +23,10 @@ import {
   type TaskStatus,
   type TerminalInfo,
 } from '../../protocol/daemon.js';
+import { reportFromEvent } from './agent-events.js';
 import { AgentRuns } from './agent-runs.js';
-import { assertKnownAgent } from './agents.js';
+import { AgentStatus } from './agent-status.js';
+import { agentProfile, assertKnownAgent } from './agents.js';
 import { CONFIG_TEMPLATE, projectConfigPath, SETUP_TEMPLATE } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
@@ -55,12 +59,14 @@ export class Orchestra {
   readonly dirs: UserDirs;
   private readonly terminals: Terminals;
   private readonly runs: AgentRuns;
+  private readonly status: AgentStatus;
   private readonly stores = new Map<string, TaskStore>();
 
   constructor(options: OrchestraOptions) {
     this.dirs = options.dirs;
     this.terminals = options.terminals;
-    this.runs = new AgentRuns(options.dirs, options.daemonSocket);
+    this.status = new AgentStatus(options.dirs, (root) => this.projectAt(root));
+    this.runs = new AgentRuns(options.dirs, options.daemonSocket, this.status);
     this.registry = new ProjectRegistry(options.dirs.state);
   }
 
@@ -240,6 +246,41 @@ export class Orchestra {
     return this.runs.terminal(project, await project.store.resolve(ref));
   }
 
+  /**
+   * What an agent says about itself through `orchestra hook <event>` (its hooks, Orchestra's
+   * OpenCode plugin, a user's own wiring): the task's status follows (see AgentStatus).
+   */
+  async reportActivity(params: ReportParams): Promise<ReportResult> {
+    const project = await this.project(params.cwd);
+    const task = await project.store.resolve(params.ref);
+    const report = reportFromEvent(params.event, params.data ?? {}, params.at);
+    const key = holderKey(project.root, task.id);
+    if (!this.status.has(key)) {
+      throw new OrchestraError(`Task ${refOf(task)}'s agent is not running under Orchestra, so there is no activity to report; start it with 'orchestra start ${task.id}'.`);
+    }
+    if (report) this.status.report(key, report);
+    return { ref: refOf(task), state: report?.state ?? null };
+  }
+
+  /** An agent found running after a daemon restart (called by the terminals' supervisor): its status is followed again. */
+  async agentFound(holder: HolderTask, agent: string): Promise<void> {
+    const project = this.projectAt(holder.project);
+    let reports = false;
+    try {
+      reports = agentProfile(agent, project.config).reports;
+    } catch {
+      // A broken config or a profile since removed: the screen is all there is to go by.
+    }
+    const task = await project.store.resolve(String(holder.id)).catch(() => undefined);
+    const state: Activity = task?.status === 'running' ? 'running' : task?.waiting ? 'waiting' : 'idle';
+    this.status.begin(holderKey(holder.project, holder.id), { root: holder.project, id: holder.id }, { state, reason: task?.waiting ?? '', agentReports: reports });
+  }
+
+  /** The holder's verdict on an agent's screen changed (called by the terminals' supervisor). */
+  agentActivity(holder: HolderTask, verdict: { state: Activity; reason: string; cause: string }): void {
+    this.status.report(holderKey(holder.project, holder.id), { ...verdict, source: 'screen' });
+  }
+
   /** Records that a task's agent has ended (called by the terminals' supervisor). */
   agentExited(holder: HolderTask, status: ExitStatus | null, cause: string): Promise<void> {
     return this.runs.exited(this.projectAt(holder.project), holder, status, cause);
@@ -291,6 +332,7 @@ function info(task: TaskRecord, project: Project): TaskInfo {
     updated: task.updated,
     exit_code: task.exit_code,
     merged_commit: task.merged_commit,
+    waiting: task.waiting,
     title: titleOf(task.description),
     project: project.root,
     path: task.path,

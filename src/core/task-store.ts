@@ -26,6 +26,8 @@ export interface TaskRecord {
   updated: string | null;
   exit_code: number | null;
   merged_commit: string | null;
+  /** What the agent waits for a person to answer (a question, a permission), while it does. */
+  waiting: string | null;
   /** Front-matter keys Orchestra does not know, kept as they are. */
   extra: Record<string, unknown>;
   description: string;
@@ -36,7 +38,7 @@ export type TaskChanges = Partial<Record<Exclude<keyof TaskRecord, 'id' | 'slug'
 
 const REMOVED_FILE = '.removed';
 const FILE_NAME = /^(\d+):([a-z0-9][a-z0-9-]*)\.md$/;
-const STRING_KEYS = ['base_branch', 'agent', 'branch', 'worktree', 'created', 'updated', 'merged_commit'] as const;
+const STRING_KEYS = ['base_branch', 'agent', 'branch', 'worktree', 'created', 'updated', 'merged_commit', 'waiting'] as const;
 const KNOWN_KEYS = new Set<string>(['status', 'exit_code', ...STRING_KEYS]);
 
 type CacheEntry = { stamp: string; result: TaskRecord | TaskProblem };
@@ -137,11 +139,23 @@ export class TaskStore {
 
   /** Applies `changes` to the task's front matter, re-reading the file so that no concurrent edit is lost. */
   update(task: TaskRecord, changes: TaskChanges): Promise<TaskRecord> {
+    return this.updateWith(task, () => changes).then((result) => result.task);
+  }
+
+  /**
+   * Applies the changes `decide` makes of the task as it is at the moment of writing (no
+   * write in between), or nothing when it returns null. Says whether anything was written,
+   * and the task before and after.
+   */
+  updateWith(task: TaskRecord, decide: (current: TaskRecord) => TaskChanges | null): Promise<{ before: TaskRecord; task: TaskRecord; written: boolean }> {
     return this.serialize(async () => {
       const text = await readTaskText(task);
+      const before = this.readFresh(task.path);
+      const changes = decide(before);
+      if (changes === null) return { before, task: before, written: false };
       const updated = updateFrontMatter(text, { ...changes, updated: new Date().toISOString() });
       await writeAtomic(task.path, updated);
-      return this.readFresh(task.path);
+      return { before, task: this.readFresh(task.path), written: true };
     });
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
+import type { Activity, ActivitySpec, ExitStatus, HolderTask } from '../../protocol/holder.js';
 
 /**
  * What the core needs from whoever runs agents' terminals (the daemon's holder
@@ -24,6 +24,8 @@ export interface AgentLaunch {
   rows: number;
   /** Where the holder's own complaints go: the task's log. */
   logPath: string;
+  /** How the holder judges from the screen whether the agent works or waits. */
+  activity: ActivitySpec;
 }
 
 export interface TerminalState {
@@ -31,8 +33,15 @@ export interface TerminalState {
   viewers: number;
 }
 
-/** Called when an agent has exited (status null: its holder vanished without saying how). */
-export type ExitListener = (task: HolderTask, status: ExitStatus | null, cause: string) => Promise<void>;
+/** What the terminals' supervisor tells the core about the agents it watches. */
+export interface TerminalEvents {
+  /** An agent that runs was found again (after a daemon restart); its holder's verdicts on the screen follow. */
+  found(task: HolderTask, agent: string): Promise<void>;
+  /** The holder's verdict on what the agent does, from its screen, changed. */
+  activity(task: HolderTask, verdict: { state: Activity; reason: string; cause: string }): void;
+  /** An agent has exited (status null: its holder vanished without saying how). */
+  exited(task: HolderTask, status: ExitStatus | null, cause: string): Promise<void>;
+}
 
 /**
  * A holder's name: short (it is part of a socket path, which must stay under 100 bytes)

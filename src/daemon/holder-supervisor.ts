@@ -8,7 +8,7 @@ import type { ExitStatus, HolderMeta, HolderSpec, HolderTask } from '../../proto
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { describeExit } from '../core/exit-status.js';
 import { assertSocketPathLength, ensurePrivateDir, type UserDirs } from '../core/paths.js';
-import type { AgentLaunch, ExitListener, TerminalState, Terminals } from '../core/terminals.js';
+import type { AgentLaunch, TerminalEvents, TerminalState, Terminals } from '../core/terminals.js';
 import type { Logger } from './log.js';
 
 const HOLDER_MAIN = fileURLToPath(new URL('../holder/main.js', import.meta.url));
@@ -75,7 +75,7 @@ export class HolderSupervisor implements Terminals {
   constructor(
     dirs: UserDirs,
     private readonly log: Logger,
-    private readonly onExit: ExitListener,
+    private readonly events: TerminalEvents,
   ) {
     this.dir = join(dirs.runtime, 'holders');
   }
@@ -110,6 +110,8 @@ export class HolderSupervisor implements Terminals {
     if (!meta) return;
     try {
       const connection = await HolderConnection.open(this.socketPath(key), { role: 'control', cols: 80, rows: 24, timeoutMs: 2000 });
+      // The core hears of it before its first verdict on the screen, which follows the handshake.
+      await this.events.found(connection.hello.task, connection.hello.agent);
       this.track(key, connection);
       this.log.info(`found holder ${key} of task ${meta.task.id}:${meta.task.slug} (pid ${meta.pid}) again`);
     } catch (error) {
@@ -143,6 +145,7 @@ export class HolderSupervisor implements Terminals {
       scrollback: 10_000,
       task: launch.task,
       agent: launch.agent,
+      activity: launch.activity,
     };
     writeFileSync(specPath, JSON.stringify(spec), { mode: 0o600 });
     mkdirSync(dirname(launch.logPath), { recursive: true, mode: 0o700 });
@@ -200,6 +203,7 @@ export class HolderSupervisor implements Terminals {
     if (!existsSync(socket)) return;
     try {
       const connection = await HolderConnection.open(socket, { role: 'control', cols: 80, rows: 24, timeoutMs: 2000 });
+      await this.events.found(connection.hello.task, connection.hello.agent);
       this.track(key, connection);
       throw new OrchestraError(`Task ${task.id}:${task.slug}'s agent is running already; attach to it with 'orchestra attach ${task.id}'.`);
     } catch (error) {
@@ -260,6 +264,7 @@ export class HolderSupervisor implements Terminals {
     this.holders.set(key, tracked);
     connection.onMessage((message) => {
       if (message.t === 'viewers') tracked.viewers = message.count;
+      else if (message.t === 'activity') this.events.activity(tracked.task, { state: message.state, reason: message.reason, cause: message.cause });
       else if (message.t === 'exit') tracked.exit = { code: message.code, signal: message.signal };
     });
     connection.onClose(() => {
@@ -288,7 +293,7 @@ export class HolderSupervisor implements Terminals {
       setTimeout(() => isSessionLeader(holder.agentPid) && signalGroup(holder.agentPid, 'SIGKILL'), ORPHAN_GRACE_MS).unref();
     }
     try {
-      await this.onExit(task, exit, cause);
+      await this.events.exited(task, exit, cause);
     } catch (error) {
       this.log.error(`could not record the end of task ${task.id}:${task.slug}: ${errorMessage(error)}`);
     }

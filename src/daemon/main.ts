@@ -22,7 +22,11 @@ export async function runDaemon(): Promise<void> {
   else mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
   const log = new Logger(join(dirs.state, 'daemon.log'));
   // The core and the supervisor know each other only through the Terminals interface and this listener.
-  const holders = new HolderSupervisor(dirs, log, (task, status, cause) => core.agentExited(task, status, cause));
+  const holders = new HolderSupervisor(dirs, log, {
+    found: (task, agent) => core.agentFound(task, agent),
+    activity: (task, verdict) => core.agentActivity(task, verdict),
+    exited: (task, status, cause) => core.agentExited(task, status, cause),
+  });
   const core = new Orchestra({ dirs, terminals: holders, daemonSocket: socketPath });
   const server = new RpcServer(socketPath, log);
   const started = new Date().toISOString();
@@ -68,6 +72,7 @@ export async function runDaemon(): Promise<void> {
   server.on(Methods.startTask, Params.startTask, (p, context) => core.startTask(p, (data) => context.notify(SETUP_OUTPUT_NOTIFICATION, { data })));
   server.on(Methods.stopTask, Params.stopTask, (p) => core.stopTask(p.cwd, p.ref, p.force ?? false));
   server.on(Methods.terminal, Params.taskRef, (p) => core.terminal(p.cwd, p.ref));
+  server.on(Methods.report, Params.report, (p) => core.reportActivity(p));
 
   await server.listen();
   // Agents outlive daemons: find the ones that run, and record those that ended meanwhile.

@@ -7,6 +7,7 @@ import {
   HOLDER_PROTOCOL_VERSION,
   MAX_FRAME_BYTES,
   parseClientMessage,
+  type ActivityMessage,
   type ClientMessage,
   type ExitStatus,
   type HolderHello,
@@ -56,6 +57,8 @@ export class HolderServer {
   private closing = false;
   /** The inode of the socket this server made, so it never removes another holder's. */
   private socketInode = 0;
+  /** The latest verdict on what the agent does, for controllers (the daemon). */
+  private activity: ActivityMessage = { t: 'activity', state: 'running', reason: '', cause: 'the agent started' };
 
   constructor(
     private readonly socketPath: string,
@@ -97,6 +100,12 @@ export class HolderServer {
   get hasInteractiveViewer(): boolean {
     for (const client of this.clients) if (client.role === 'viewer') return true;
     return false;
+  }
+
+  /** A new verdict on what the agent does: controllers hear of it at once, and on connecting. */
+  setActivity(activity: ActivityMessage): void {
+    this.activity = activity;
+    for (const client of this.clients) if (client.role === 'control') this.send(client, activity);
   }
 
   /** New bytes from the agent, already written to the mirror. */
@@ -167,7 +176,7 @@ export class HolderServer {
       client.cols = message.cols;
       client.rows = message.rows;
       this.send(client, { t: 'hello', version: HOLDER_PROTOCOL_VERSION, ...this.identity(), cols: this.mirror.cols, rows: this.mirror.rows, viewers: this.viewers });
-      if (client.role === 'control') return;
+      if (client.role === 'control') return this.send(client, this.activity);
       if (client.role === 'viewer') {
         // One repaint per attach, so the agent draws for this viewer (a size change does it anyway).
         if (!this.takeSize(client)) this.agent.repaint();

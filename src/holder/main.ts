@@ -2,6 +2,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { HOLDER_PROTOCOL_VERSION, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
 import { AgentPty } from './agent-pty.js';
 import { HolderServer } from './holder-server.js';
+import { ScreenActivity } from './screen-activity.js';
 import { TerminalMirror } from './terminal-mirror.js';
 
 /**
@@ -18,15 +19,27 @@ async function main(specPath: string): Promise<void> {
 
   const started = new Date().toISOString();
   const mirror = new TerminalMirror(spec.cols, spec.rows, spec.scrollback);
+  const activity = new ScreenActivity(mirror, spec.activity);
   let agent: AgentPty | undefined;
   const identity = () => ({ pid: process.pid, agent_pid: agent?.pid ?? 0, task: spec.task, agent: spec.agent, started });
   // Listen before the agent starts, so that a second holder for the task fails without running a second agent.
+  // What a client makes the agent draw (echoed keys, a redraw at a new size) is not the agent's work.
   const server = new HolderServer(spec.socket, identity, mirror, {
-    write: (data) => agent?.write(data),
-    resize: (cols, rows) => agent?.resize(cols, rows),
-    repaint: () => agent?.repaint(),
+    write: (data) => {
+      activity.inputSent();
+      agent?.write(data);
+    },
+    resize: (cols, rows) => {
+      activity.inputSent();
+      agent?.resize(cols, rows);
+    },
+    repaint: () => {
+      activity.inputSent();
+      agent?.repaint();
+    },
     stop: (force) => agent?.stop(force),
   });
+  activity.onChange((verdict) => server.setActivity({ t: 'activity', ...verdict }));
   await server.listen();
   agent = new AgentPty(spec.command, { cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows });
 
@@ -42,6 +55,7 @@ async function main(specPath: string): Promise<void> {
   agent.onData((data) => {
     mirror.write(data);
     server.output(data);
+    activity.outputArrived();
   });
   // Without a person attached, the headless terminal answers the app's queries (cursor
   // position, device attributes); with one, that person's terminal does.
@@ -52,6 +66,7 @@ async function main(specPath: string): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void agent?.stop(false));
   agent.onExit((status) => {
     // Every byte is in the mirror and sent before the exit is reported.
+    activity.dispose();
     mirror.afterWrites(async () => {
       // Recorded first: a daemon that is down now learns the exit status from this file.
       writeMeta(status);

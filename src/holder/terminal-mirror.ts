@@ -76,6 +76,14 @@ export class TerminalMirror {
     this.terminal.buffer.onBufferChange(listener);
   }
 
+  /** The visible screen as plain text, a line per row without trailing blanks; call it inside afterWrites. */
+  screenText(): string {
+    const buffer = this.terminal.buffer.active;
+    return plainRows(buffer, buffer.baseY, buffer.baseY + this.terminal.rows)
+      .map((row) => row.text.trimEnd())
+      .join('\n');
+  }
+
   /**
    * The screen as plain text (or with colours), with up to `scrollback` lines of history
    * above it. The screen is read at once (call inside afterWrites), the history after it, a

@@ -91,13 +91,16 @@ describe('running agents', () => {
     await sandbox.ok(['new', 'greet', '-m', 'Write a greeting'], { cwd: repo });
     const out = await sandbox.ok(['start', '1'], { cwd: repo });
     const t = await task(1);
-    assert.equal(t.status, 'running');
+    // Running, or (the demo agent works fast here) already waiting for its question's answer.
+    assert.ok(t.status === 'running' || t.waiting, `status ${t.status}`);
     assert.equal(t.branch, 'orchestra/1-greet');
     assert.ok(t.worktree.startsWith(join(sandbox.home, 'data', 'worktrees')), 'worktrees live outside the repository');
     assert.match(out, /Started 1:greet with demo in .*1-greet \(branch orchestra\/1-greet\)/);
     assert.equal(git(t.worktree, 'rev-parse', '--abbrev-ref', 'HEAD'), 'orchestra/1-greet');
     const status = JSON.parse(await sandbox.ok(['status', '--json'], { cwd: repo }));
     assert.deepEqual([status[0].alive, status[0].viewers], [true, 0]);
+    await waitFor(async () => (await task(1)).waiting === 'an answer to its question', 'the task to wait for the answer to its question');
+    assert.equal((await task(1)).status, 'idle');
     // The description reached the agent as its first prompt, after the preamble.
     await waitFor(async () => (await sandbox.ok(['peek', '1'], { cwd: repo })).includes('Question:'), 'the demo agent to ask');
     const screen = await sandbox.ok(['peek', '1'], { cwd: repo });
@@ -134,8 +137,10 @@ describe('running agents', () => {
     } finally {
       shell.kill();
     }
+    // Answered: idle at its prompt, waiting for nothing.
+    await waitFor(async () => (await task(1)).waiting === null, 'the answer to be taken');
     const t = await task(1);
-    assert.equal(t.status, 'running');
+    assert.equal(t.status, 'idle');
     assert.ok(t.alive, 'detaching leaves the agent running');
     const file = readFileSync(join(t.worktree, 'demo-1-greet.md'), 'utf8');
     assert.match(file, /hello from the test/, 'what was typed reached the agent');

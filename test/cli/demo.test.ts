@@ -14,7 +14,8 @@ describe('orchestra demo', () => {
     try {
       await terminal.waitFor('Press Enter to attach to task 1');
       const before = terminal.screen();
-      assert.match(before, /\$ orchestra status\nrunning \(2\)\n {2}1 {2}greet {2}demo {2}● .*Write a greeting for the README\.\n {2}2 {2}notes/);
+      // Both agents have asked their questions, and status says they wait for answers.
+      assert.match(before, /\$ orchestra status\nidle \(2\)\n {2}1 {2}greet {2}demo {2}● \? .*waits for an answer to its question\n {2}2 {2}notes/);
       assert.match(before, /\$ orchestra peek 2\nDemo agent · task 2:notes/);
       // Keys typed right after the Enter, before attach has drawn anything, must reach the agent.
       terminal.write('\rHello');

@@ -78,7 +78,9 @@ describe('start: worktrees and the setup script', () => {
     assert.match(result.stderr, /^orchestra: The setup script \.orchestra\/setup\.sh ran longer than 0\.5 s and was stopped \(setup\.timeout in the config\); its output is in .*task\.log\.\n$/);
     const out = await sandbox.ok(['start', '3', '--skip-setup'], { cwd: repo });
     assert.doesNotMatch(out, /waiting forever/);
-    assert.equal((await show('3')).status, 'running');
+    // Started: running, or (the demo agent works fast here) already waiting for its answer.
+    assert.ok(['running', 'idle'].includes((await show('3')).status));
+    assert.ok((await show('3')).alive);
     await sandbox.ok(['stop', '3', '--force'], { cwd: repo });
   });
 

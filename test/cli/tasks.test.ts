@@ -82,7 +82,7 @@ describe('task commands against a real daemon', () => {
     const task = JSON.parse(await sandbox.ok(['show', '1:fix-tests', '--json'], { cwd: repo }));
     assert.deepEqual(Object.keys(task).sort(), [
       'agent', 'alive', 'base_branch', 'branch', 'changes', 'created', 'description', 'exit_code', 'extra', 'id', 'log', 'merged_commit',
-      'path', 'project', 'ref', 'slug', 'status', 'title', 'updated', 'viewers', 'worktree',
+      'path', 'project', 'ref', 'slug', 'status', 'title', 'updated', 'viewers', 'waiting', 'worktree',
     ]);
     assert.equal(task.project, repo);
   });

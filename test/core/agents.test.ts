@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { agentInvocation, agentProfile, taskPrompt } from '../../src/core/agents.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
@@ -44,8 +45,8 @@ describe('agent profiles', () => {
 
     const claude = agentInvocation(agentProfile('claude', config()), values, false, scoped);
     // After the prompt: Claude Code's list options would take a prompt after them as one more value.
-    assert.deepEqual([...claude.argv.slice(0, 3), ...claude.argv.slice(4)], ['sh', 'the prompt', '--mcp-config', '--allowedTools', 'mcp__orchestra__*']);
-    const server = JSON.parse(claude.argv[3]!).mcpServers.orchestra;
+    assert.deepEqual([claude.argv[0], claude.argv[1], claude.argv[2], claude.argv[4], ...claude.argv.slice(6)], ['sh', 'the prompt', '--settings', '--mcp-config', '--allowedTools', 'mcp__orchestra__*']);
+    const server = JSON.parse(claude.argv[5]!).mcpServers.orchestra;
     assert.deepEqual([server.type, server.command, server.env], ['stdio', process.execPath, scope]);
     // The command in the config is a working `orchestra mcp`.
     assert.match(execFileSync(server.command, [...server.args, '--help'], { encoding: 'utf8' }), /\$ orchestra mcp\n\nMCP server on stdio/);
@@ -58,8 +59,33 @@ describe('agent profiles', () => {
     assert.deepEqual(content.mcp.orchestra, { type: 'local', command: [process.execPath, server.args[0], 'mcp'], environment: scope, enabled: true });
 
     const off = config({ mcp: false });
-    assert.deepEqual(agentInvocation(agentProfile('claude', off), values, false, scoped).argv, ['sh', 'the prompt']);
-    assert.equal(agentInvocation(agentProfile('opencode', off), values, false, scoped).env.OPENCODE_CONFIG_CONTENT, undefined);
+    assert.deepEqual(agentInvocation(agentProfile('claude', off), values, false, scoped).argv.slice(0, 3), ['sh', 'the prompt', '--settings']);
+    assert.equal(agentInvocation(agentProfile('claude', off), values, false, scoped).argv.length, 4);
+    assert.deepEqual(JSON.parse(agentInvocation(agentProfile('opencode', off), values, false, scoped).env.OPENCODE_CONFIG_CONTENT!).mcp, theirs.mcp, 'no MCP server added');
+  });
+
+  it('makes Claude Code and OpenCode report what they do to `orchestra hook`, without touching the user\'s settings', () => {
+    const values = { prompt: 'p', prompt_file: '/p.md', task_id: '3', slug: 's', worktree: dir };
+    const config = { ...DEFAULT_CONFIG, agents: { claude: { command: ['sh', '{prompt}'] }, opencode: { command: ['sh'] }, mine: { command: ['sh'] }, shell: { command: 'claude "{prompt}"' } } };
+    // Claude Code: hooks passed with --settings, each a shell command that runs `orchestra hook <event>`.
+    const claude = agentInvocation(agentProfile('claude', config), values, false, env).argv;
+    const hooks = JSON.parse(claude[claude.indexOf('--settings') + 1]!).hooks as Record<string, { hooks: { type: string; command: string }[] }[]>;
+    assert.deepEqual(Object.keys(hooks), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'PermissionRequest', 'Notification']);
+    const stop = hooks.Stop![0]!.hooks[0]!;
+    assert.equal(stop.type, 'command');
+    assert.match(stop.command, / hook Stop$/);
+    assert.match(execFileSync('/bin/sh', ['-c', stop.command.replace(/ Stop$/, ' --help')], { encoding: 'utf8' }), /\$ orchestra hook <event>/);
+    // OpenCode: Orchestra's plugin added to the user's own list, and how to run `orchestra hook`.
+    const theirs = { plugin: ['their-plugin'] };
+    const opencode = agentInvocation(agentProfile('opencode', config), values, false, { ...env, OPENCODE_CONFIG_CONTENT: JSON.stringify(theirs) }).env;
+    const plugins = JSON.parse(opencode.OPENCODE_CONFIG_CONTENT!).plugin as string[];
+    assert.equal(plugins[0], 'their-plugin');
+    assert.ok(existsSync(fileURLToPath(plugins[1]!)), `the plugin ${plugins[1]} is there`);
+    assert.deepEqual(JSON.parse(opencode.ORCHESTRA_HOOK_COMMAND!).slice(-1), ['hook']);
+    // Others report through their screen only.
+    assert.equal(agentProfile('mine', config).reports, false);
+    assert.equal(agentProfile('shell', config).reports, false, "a shell-string command is the user's own");
+    assert.equal(agentProfile('claude', config).reports, true);
   });
 
   it('tells the agent its task and how to finish it, before the description', () => {

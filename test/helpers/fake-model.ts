@@ -1,14 +1,30 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** A model's turn: text (streamed a word at a time over `ms`), then maybe a call of a tool. */
+export interface Reply {
+  text: string;
+  ms?: number;
+  tool?: { name: string; input: Record<string, unknown> };
+}
+
+/** The script of a conversation: the reply to a request, from its messages and the tools it offers. */
+export type Script = (request: { messages: unknown[]; tools: string[] }) => Reply;
+
 /**
  * Stand-ins for model APIs on 127.0.0.1 that the tests own (DESIGN.md §8), so the real agent
- * CLIs run offline. Each follows one script: call the tool `tool` once it is offered, then
- * say `done`. Every request is kept for the test to look at.
+ * CLIs run offline. By default each follows one script: call the tool `tool` once it is
+ * offered, then say `done`; a test can give its own. Every request is kept for the test to
+ * look at, and the model says whether it is streaming a reply and when it finished the last.
  */
 abstract class FakeModel {
   readonly requests: { messages: unknown[]; tools: string[] }[] = [];
   private readonly server: Server;
+  /** Replies being streamed right now. */
+  streaming = 0;
+  /** When the last reply of `script` was fully sent (ms since the epoch). */
+  lastReplyEnd = 0;
+  protected script: Script | undefined;
 
   constructor(
     protected readonly tool: string,
@@ -16,6 +32,27 @@ abstract class FakeModel {
     private readonly path = '',
   ) {
     this.server = createServer((req, res) => void this.receive(req, res));
+  }
+
+  /** Answers from now on by `script` (requests that stream; others get a short text). */
+  follow(script: Script): this {
+    this.script = script;
+    return this;
+  }
+
+  /** Writes SSE `events`, spread over `ms`, keeping `streaming` and `lastReplyEnd` up to date. */
+  protected async stream(res: ServerResponse, events: string[], ms: number): Promise<void> {
+    this.streaming++;
+    try {
+      for (const event of events) {
+        res.write(event);
+        if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms / events.length));
+      }
+      res.end();
+    } finally {
+      this.streaming--;
+      this.lastReplyEnd = Date.now();
+    }
   }
 
   /** The base URL to give the agent. */
@@ -66,6 +103,20 @@ export class FakeAnthropic extends FakeModel {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...message, content: [{ type: 'text', text: this.done }], stop_reason: 'end_turn' }));
       return;
     }
+    if (this.script) {
+      const scripted = this.script({ messages: request.messages, tools });
+      const words = scripted.text.split(/(?<= )/);
+      const events: Event[] = [
+        ['message_start', { type: 'message_start', message }],
+        ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+        ...words.map((word): Event => ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: word } }]),
+        ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+        ...(scripted.tool ? toolUse(`toolu_${this.requests.length}`, scripted.tool.name, scripted.tool.input, 1) : text('', 1).slice(-2)),
+      ];
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      void this.stream(res, events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`), scripted.ms ?? 0);
+      return;
+    }
     const conversation = JSON.stringify(request.messages);
     const last = JSON.stringify(request.messages.at(-1));
     let reply: Event[];
@@ -80,21 +131,21 @@ export class FakeAnthropic extends FakeModel {
 
 type Event = [string, Record<string, unknown>];
 
-function toolUse(id: string, name: string): Event[] {
+function toolUse(id: string, name: string, input: Record<string, unknown> = {}, index = 0): Event[] {
   return [
-    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id, name, input: {} } }],
-    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{}' } }],
-    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ['content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name, input: {} } }],
+    ['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } }],
+    ['content_block_stop', { type: 'content_block_stop', index }],
     ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 1 } }],
     ['message_stop', { type: 'message_stop' }],
   ];
 }
 
-function text(words: string): Event[] {
+function text(words: string, index = 0): Event[] {
   return [
-    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
-    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: words } }],
-    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ['content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }],
+    ['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: words } }],
+    ['content_block_stop', { type: 'content_block_stop', index }],
     ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 1 } }],
     ['message_stop', { type: 'message_stop' }],
   ];
@@ -118,6 +169,17 @@ export class FakeOpenAI extends FakeModel {
     const chunk = (delta: object, finish: string | null) =>
       `data: ${JSON.stringify({ id: `c${this.requests.length}`, object: 'chat.completion.chunk', created: 0, model: request.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (this.script) {
+      const scripted = this.script({ messages: request.messages, tools });
+      const call = scripted.tool && { role: 'assistant', tool_calls: [{ index: 0, id: `call_${this.requests.length}`, type: 'function', function: { name: scripted.tool.name, arguments: JSON.stringify(scripted.tool.input) } }] };
+      const events = [
+        ...scripted.text.split(/(?<= )/).map((word, i) => chunk(i === 0 ? { role: 'assistant', content: word } : { content: word }, null)),
+        ...(call ? [chunk(call, null), chunk({}, 'tool_calls')] : [chunk({}, 'stop')]),
+        'data: [DONE]\n\n',
+      ];
+      void this.stream(res, events, scripted.ms ?? 0);
+      return;
+    }
     if (tools.includes(this.tool) && !called) {
       res.write(chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_orchestra', type: 'function', function: { name: this.tool, arguments: '{}' } }] }, null));
       res.write(chunk({}, 'tool_calls'));

@@ -25,7 +25,7 @@ class TestHolder {
   readonly process: ChildProcess;
   readonly exited: Promise<unknown>;
 
-  constructor(command: string[], options: { scrollback?: number } = {}) {
+  constructor(command: string[], options: { scrollback?: number; activity?: HolderSpec['activity'] } = {}) {
     const spec: HolderSpec = {
       key: 'h',
       socket: this.socket,
@@ -38,6 +38,7 @@ class TestHolder {
       scrollback: options.scrollback ?? 1000,
       task: { id: 1, slug: 'test', project: this.dir },
       agent: 'test',
+      activity: options.activity ?? { idle_after_ms: 3000, patterns: [] },
     };
     writeFileSync(join(this.dir, 'spec.json'), JSON.stringify(spec));
     // Not inheriting stdio: the test runner waits for every holder of its output to close it.

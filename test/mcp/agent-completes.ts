@@ -1,10 +1,5 @@
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Sandbox, waitFor } from '../helpers/sandbox.js';
-
-/** node_modules/.bin, where the real agents from devDependencies are: first on PATH, the built-in profiles find them. */
-export const AGENT_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '.bin');
 
 /**
  * The end-to-end check both real agents go through: a task started with `env` (the agent's

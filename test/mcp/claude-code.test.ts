@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeAnthropic } from '../helpers/fake-model.js';
 import { git, Sandbox } from '../helpers/sandbox.js';
-import { AGENT_BIN, agentCompletesItsTask } from './agent-completes.js';
+import { claudeEnv, claudeHome } from '../helpers/real-agents.js';
+import { agentCompletesItsTask } from './agent-completes.js';
 
 describe('the real Claude Code with the MCP server Orchestra gives it', () => {
   const sandbox = new Sandbox();
@@ -20,20 +21,7 @@ describe('the real Claude Code with the MCP server Orchestra gives it', () => {
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'config');
     // Its own HOME: onboarding done, and the task's worktree trusted (DESIGN.md §8).
-    const home = join(sandbox.root, 'claude-home');
-    mkdirSync(home);
-    writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects: { [`${worktrees}/1-finish`]: { hasTrustDialogAccepted: true } } }));
-    env = {
-      ...(sandbox.env as Record<string, string>),
-      PATH: `${AGENT_BIN}:${process.env.PATH}`,
-      HOME: home,
-      ANTHROPIC_BASE_URL: url,
-      ANTHROPIC_AUTH_TOKEN: 'fake',
-      ENABLE_TOOL_SEARCH: 'false',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    };
+    env = claudeEnv(sandbox, url, claudeHome(sandbox, 'claude-home', [`${worktrees}/1-finish`]));
   });
   after(async () => {
     await sandbox.cleanup();

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeOpenAI } from '../helpers/fake-model.js';
 import { git, Sandbox } from '../helpers/sandbox.js';
-import { AGENT_BIN, agentCompletesItsTask } from './agent-completes.js';
+import { opencodeEnv } from '../helpers/real-agents.js';
+import { agentCompletesItsTask } from './agent-completes.js';
 
 describe('the real OpenCode with the MCP server Orchestra gives it', () => {
   const sandbox = new Sandbox();
@@ -18,18 +19,8 @@ describe('the real OpenCode with the MCP server Orchestra gives it', () => {
     writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: opencode\n');
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'config');
-    const home = join(sandbox.root, 'opencode-home');
-    mkdirSync(home);
     // The user's own OpenCode config content (a custom provider): Orchestra adds its MCP server to it.
-    const config = {
-      model: 'fake/m',
-      small_model: 'fake/m',
-      autoupdate: false,
-      share: 'disabled',
-      provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: url, apiKey: 'fake' }, models: { m: { name: 'M', tool_call: true } } } },
-    };
-    env = { ...(sandbox.env as Record<string, string>), PATH: `${AGENT_BIN}:${process.env.PATH}`, HOME: home, OPENCODE_CONFIG_CONTENT: JSON.stringify(config) };
-    for (const name of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME']) delete env[name];
+    env = opencodeEnv(sandbox, url, 'opencode-home');
   });
   after(async () => {
     await sandbox.cleanup();

@@ -20,7 +20,7 @@ describe('orchestra mcp', () => {
   before(async () => {
     repo = sandbox.repo();
     mkdirSync(join(repo, '.orchestra'), { recursive: true });
-    writeFileSync(join(repo, '.orchestra', 'config.yaml'), `agent: counter\nagents:\n  counter: { command: ${JSON.stringify(['/bin/sh', '-c', 'seq 1 5; echo counted; exec sleep 300'])} }\n`);
+    writeFileSync(join(repo, '.orchestra', 'config.yaml'), `agent: counter\nagents:\n  counter: { command: ${JSON.stringify(['/bin/sh', '-c', 'seq 1 5; echo counted; exec sleep 300'])}, idle_after: 600 }\n`);
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'config');
     await sandbox.ok(['new', 'caller', '-m', 'The task whose agent calls the server.'], { cwd: repo });

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Methods } from '../../../protocol/daemon.js';
+import { withDaemon } from '../context.js';
 import { paint } from '../output.js';
 import * as agents from './agents.js';
 import { status } from './status.js';
@@ -41,8 +43,8 @@ export async function demo(): Promise<void> {
   await step('start 1', () => agents.start('1', {}));
   await step('start 2', () => agents.start('2', {}));
   const worktrees = dirname(await worktree('1'));
-  // Let the agents get to work before looking at them.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Let the agents work until they ask their questions, which status then shows.
+  await untilWaiting(dir, 8000);
   await step('status', () => status({}));
   await step('peek 2', () => agents.peek('2', {}));
 
@@ -65,6 +67,18 @@ export async function demo(): Promise<void> {
       `Clean up: (cd ${dir} && orchestra stop 1 && orchestra stop 2) && rm -rf ${dir} ${worktrees}`,
     ].join('\n'),
   );
+}
+
+/** Resolves once every task of the project waits for an answer, or after `ms`. */
+async function untilWaiting(cwd: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  await withDaemon(async (client) => {
+    while (Date.now() < deadline) {
+      const { tasks } = await client.request(Methods.listTasks, { cwd });
+      if (tasks.every((task) => task.waiting)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
 }
 
 /**

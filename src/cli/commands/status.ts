@@ -41,7 +41,9 @@ function printGroups(tasks: TaskInfo[], width: number | undefined): void {
     if (group.length === 0) continue;
     headings.set(rows.length, `${paint(status, STATUS_STYLE[status])} ${paint(`(${group.length})`, 'dim')}`);
     for (const task of group) {
-      rows.push([String(task.id), task.slug, task.agent, liveness(task), task.base_branch ?? '-', review(task), age(task.updated ?? task.created), task.title]);
+      // What a waiting agent waits for matters more than the title: someone has to answer it.
+      const about = task.waiting ? paint(`waits for ${task.waiting}`, 'yellow') : task.title;
+      rows.push([String(task.id), task.slug, task.agent, liveness(task), task.base_branch ?? '-', review(task), age(task.updated ?? task.created), about]);
     }
   }
   const lines = table(rows, { indent: '  ', width });
@@ -62,9 +64,11 @@ function review(task: TaskInfo): string {
   return changes.conflicts.length > 0 ? `${size}, ${paint('conflicts', 'red')}` : `${size}, ${paint('clean', 'green')}`;
 }
 
+/** ● when an agent runs, how many watch it, and ? when it waits for a person's answer. */
 function liveness(task: TaskInfo): string {
   if (!task.alive) return '';
-  return task.viewers > 0 ? paint(`● ${task.viewers} viewer${task.viewers > 1 ? 's' : ''}`, 'green') : paint('●', 'green');
+  const viewers = task.viewers > 0 ? ` ${task.viewers} viewer${task.viewers > 1 ? 's' : ''}` : '';
+  return `${paint(`●${viewers}`, 'green')}${task.waiting ? paint(' ?', 'yellow') : ''}`;
 }
 
 function tildify(path: string): string {

@@ -1,0 +1,47 @@
+import { Methods } from '../../../protocol/daemon.js';
+import { OrchestraError } from '../../core/errors.js';
+import { withDaemon } from '../context.js';
+
+/** The fields of an agent's JSON that say what it does; the rest (a tool's whole input, a transcript path) stays home. */
+const KEPT_FIELDS = ['hook_event_name', 'tool_name', 'notification_type', 'message', 'reason', 'status', 'permission', 'patterns', 'questions'];
+
+export interface HookOptions {
+  task?: string;
+  reason?: string;
+}
+
+/**
+ * `orchestra hook <event>`: an agent (or any tool) says what it does — Claude Code's hooks
+ * and Orchestra's OpenCode plugin call it, users wire other tools to it. The agent's JSON
+ * comes on stdin; the task from --task or the ORCHESTRA_TASK_ID of the agent's environment.
+ * Every failure exits 1, never 2, which Claude Code would read as "block this tool".
+ */
+export async function hook(event: string, options: HookOptions): Promise<void> {
+  try {
+    const ref = options.task ?? process.env.ORCHESTRA_TASK_ID;
+    if (!ref) throw new OrchestraError("orchestra hook does not know the task: run it from an agent that Orchestra started (it sets ORCHESTRA_TASK_ID), or pass --task <task>.");
+    const data = await readPayload();
+    if (options.reason !== undefined) data.reason = options.reason;
+    const cwd = process.env.ORCHESTRA_PROJECT_ROOT ?? process.cwd();
+    await withDaemon((c) => c.request(Methods.report, { cwd, ref, event, data, at: performance.timeOrigin }));
+  } catch (error) {
+    if (error instanceof OrchestraError && error.exitCode !== 1) throw new OrchestraError(error.message);
+    throw error;
+  }
+}
+
+/** The agent's JSON from stdin, when it gives one; nothing to read from a terminal. */
+async function readPayload(): Promise<Record<string, unknown>> {
+  if (process.stdin.isTTY) return {};
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new OrchestraError('orchestra hook reads the agent\'s JSON on stdin, and what came is not JSON; pass nothing (</dev/null) or a JSON object.');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new OrchestraError('orchestra hook reads a JSON object on stdin, and what came is not one.');
+  return Object.fromEntries(Object.entries(value).filter(([key]) => KEPT_FIELDS.includes(key)));
+}

@@ -1,0 +1,123 @@
+import type { Activity, ActivitySpec } from '../../protocol/holder.js';
+import type { TerminalMirror } from './terminal-mirror.js';
+
+/** How often, at most, the screen is compared while output flows. */
+const CHECK_MS = 250;
+/** Changes this soon after a person's keys, a resize or a repaint are their echo, not the agent's work. */
+const ECHO_MS = 300;
+/** The screen must keep changing this long before the agent counts as working: a clock ticking in a status line is not work. */
+const CONFIRM_MS = 800;
+
+/** What the agent does, what it waits for (if it does), and why the holder thinks so. */
+export interface Verdict {
+  state: Activity;
+  reason: string;
+  cause: string;
+}
+
+interface CompiledPattern {
+  regex: RegExp;
+  status: Activity;
+  reason: string | undefined;
+}
+
+/**
+ * The fallback judge of what an agent does (DESIGN.md §5): from its screen alone, with or
+ * without anyone attached. Running while the screen keeps changing; idle once it has not
+ * changed for `idle_after_ms`; and a profile's patterns, tried on the visible screen, win
+ * over both (a footer that says the agent can be interrupted, a question it asks).
+ */
+export class ScreenActivity {
+  private verdict: Verdict = { state: 'running', reason: '', cause: 'the agent started' };
+  private readonly patterns: CompiledPattern[];
+  private lastScreen = '';
+  /** When the screen started changing after a quiet spell; undefined while quiet. */
+  private changingSince: number | undefined;
+  private lastChange: number;
+  private lastInput = Number.NEGATIVE_INFINITY;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly listeners: ((verdict: Verdict) => void)[] = [];
+
+  constructor(
+    private readonly mirror: TerminalMirror,
+    private readonly spec: ActivitySpec,
+  ) {
+    // The daemon checked the patterns; one that is broken anyway is left out rather than fatal.
+    this.patterns = spec.patterns.flatMap((p) => {
+      try {
+        return [{ regex: new RegExp(p.match, 'm'), status: p.status, reason: p.reason }];
+      } catch {
+        return [];
+      }
+    });
+    // Starting is work: the agent has until idle_after to show it goes on.
+    this.lastChange = Date.now();
+    this.changingSince = this.lastChange - CONFIRM_MS;
+    this.armIdle();
+  }
+
+  onChange(listener: (verdict: Verdict) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The agent wrote something: the screen is compared once it is parsed, at most every CHECK_MS. */
+  outputArrived(): void {
+    if (this.checkTimer) return;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined;
+      this.mirror.afterWrites(() => this.check());
+    }, CHECK_MS);
+  }
+
+  /** A person typed, or the terminal was resized or repainted: what the screen does next is their echo. */
+  inputSent(): void {
+    this.lastInput = Date.now();
+  }
+
+  dispose(): void {
+    clearTimeout(this.checkTimer);
+    clearTimeout(this.idleTimer);
+  }
+
+  private check(): void {
+    const screen = this.mirror.screenText();
+    const now = Date.now();
+    if (screen !== this.lastScreen) {
+      this.lastScreen = screen;
+      if (now - this.lastInput > ECHO_MS) {
+        this.changingSince ??= now;
+        this.lastChange = now;
+        this.armIdle();
+      }
+    }
+    this.decide(now);
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.changingSince = undefined;
+      this.decide(Date.now());
+    }, this.spec.idle_after_ms);
+  }
+
+  private decide(now: number): void {
+    for (const pattern of this.patterns) {
+      const match = pattern.regex.exec(this.lastScreen);
+      if (!match) continue;
+      const shown = match[0].trim().slice(0, 80);
+      const reason = pattern.status === 'waiting' ? (pattern.reason ?? shown) : '';
+      return this.set({ state: pattern.status, reason, cause: `the screen shows "${shown}"` });
+    }
+    const quiet = now - this.lastChange >= this.spec.idle_after_ms;
+    if (quiet) this.set({ state: 'idle', reason: '', cause: `the screen has not changed for ${this.spec.idle_after_ms / 1000} s` });
+    else if (this.changingSince !== undefined && now - this.changingSince >= Math.min(CONFIRM_MS, this.spec.idle_after_ms)) this.set({ state: 'running', reason: '', cause: 'the screen keeps changing' });
+  }
+
+  private set(verdict: Verdict): void {
+    if (verdict.state === this.verdict.state && verdict.reason === this.verdict.reason) return;
+    this.verdict = verdict;
+    for (const listener of this.listeners) listener(verdict);
+  }
+}

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { JsonRpcClient } from '../../protocol/json-rpc-client.js';
+import { git, Sandbox, waitFor } from '../helpers/sandbox.js';
+
+/**
+ * A small agent of ours that alternates work and prompts, like a coding agent without hooks:
+ * it works (a spinner) for WORK_MS, then waits at a prompt; a line makes it work again, and
+ * "ask" makes it ask a yes/no question first.
+ */
+const ALTERNATING_AGENT = `
+const rl = require('readline').createInterface({ input: process.stdin });
+const frames = '|/-\\\\';
+let asking = false;
+function work(then) {
+  let i = 0;
+  const timer = setInterval(() => process.stdout.write('\\rworking ' + frames[i++ % 4] + ' ' + i), 100);
+  setTimeout(() => { clearInterval(timer); process.stdout.write('\\r\\n'); then(); }, 3000);
+}
+const prompt = () => process.stdout.write('ready > ');
+rl.on('line', (line) => {
+  if (asking) { asking = false; return work(prompt); }
+  if (line === 'ask') { asking = true; return process.stdout.write('Apply the change? (y/n) '); }
+  work(prompt);
+});
+work(prompt);
+`;
+
+describe('what agents are doing: their screens, their hooks, the status that follows', () => {
+  const sandbox = new Sandbox();
+  let repo: string;
+  const task = async (ref: string) => JSON.parse(await sandbox.ok(['show', ref, '--json'], { cwd: repo }));
+  const statusIs = (ref: string, status: string, waiting: string | null = null) =>
+    waitFor(async () => {
+      const t = await task(ref);
+      return t.status === status && t.waiting === waiting;
+    }, `task ${ref} to be ${status}${waiting ? `, waiting for ${waiting}` : ''}`, 15_000);
+  const log = async (ref: string) => sandbox.ok(['logs', ref], { cwd: repo });
+
+  before(async () => {
+    repo = sandbox.repo();
+    mkdirSync(join(repo, '.orchestra'), { recursive: true });
+    writeFileSync(
+      join(repo, '.orchestra', 'config.yaml'),
+      [
+        'agents:',
+        '  alternating:',
+        `    command: ${JSON.stringify([process.execPath, '-e', ALTERNATING_AGENT])}`,
+        '    idle_after: 1',
+        '    patterns:',
+        "      - { match: '\\(y/n\\)$', status: waiting, reason: a yes or no }",
+        `  sleeper: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo sleeping; exec sleep 300'])}, idle_after: 1 }`,
+        'notify:',
+        `  command: ${JSON.stringify(['/bin/sh', '-c', 'echo "$ORCHESTRA_EVENT $ORCHESTRA_TASK_REF $ORCHESTRA_STATUS $ORCHESTRA_WAITING" >> "$ORCHESTRA_PROJECT_ROOT/../notified"'])}`,
+        '  on: [waiting, idle]',
+        '',
+      ].join('\n'),
+    );
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'orchestra config');
+  });
+  after(() => sandbox.cleanup());
+
+  it('follows an agent without hooks by its screen: running while it changes, idle when quiet, waiting at a question', async () => {
+    await sandbox.ok(['new', 'alt', '-m', 'Alternate', '--agent', 'alternating'], { cwd: repo });
+    await sandbox.ok(['start', 'alt'], { cwd: repo });
+    assert.equal((await task('alt')).status, 'running', 'working from the start');
+    await statusIs('alt', 'idle');
+    assert.match(await log('alt'), /status running → idle \(the screen has not changed for 1 s\)/);
+
+    // A prompt sent without anyone attached: the echo is not work, what follows is.
+    await sandbox.ok(['send', 'alt', 'go on', '--enter'], { cwd: repo });
+    await statusIs('alt', 'running');
+    assert.match(await log('alt'), /status idle → running \(the screen keeps changing\)/);
+    await statusIs('alt', 'idle');
+
+    await sandbox.ok(['send', 'alt', 'ask', '--enter'], { cwd: repo });
+    await statusIs('alt', 'idle', 'a yes or no');
+    const out = await sandbox.ok(['status'], { cwd: repo });
+    assert.match(out, /● \?.*waits for a yes or no/, 'status marks it as waiting for a person');
+    assert.match(await log('alt'), /status stays idle, waiting for a yes or no \(the screen shows "\(y\/n\)"\)/);
+
+    // Completed stays completed while the agent waits; someone answering it makes it run again.
+    await sandbox.ok(['complete', 'alt'], { cwd: repo });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal((await task('alt')).status, 'completed');
+    await sandbox.ok(['send', 'alt', 'y', '--enter'], { cwd: repo });
+    await statusIs('alt', 'running');
+    await statusIs('alt', 'idle');
+
+    // The notify command heard of each change it asked for, in order.
+    const notified = readFileSync(join(sandbox.root, 'notified'), 'utf8').trim().split('\n').map((line) => line.trimEnd());
+    assert.deepEqual(notified, ['idle 1:alt idle', 'idle 1:alt idle', 'waiting 1:alt idle a yes or no', 'idle 1:alt idle']);
+
+    await sandbox.ok(['stop', 'alt'], { cwd: repo });
+    const stopped = await task('alt');
+    assert.deepEqual([stopped.status, stopped.waiting], ['idle', null]);
+  });
+
+  it('takes what an agent says of itself through `orchestra hook`, over its screen, and refuses what it cannot use', async () => {
+    await sandbox.ok(['new', 'hooked', '-m', 'Sleep', '--agent', 'sleeper'], { cwd: repo });
+    await sandbox.ok(['start', 'hooked'], { cwd: repo });
+    await statusIs('hooked', 'idle'); // Its screen is quiet.
+    const hook = (event: string, input = '', env: Record<string, string> = { ORCHESTRA_TASK_ID: '2' }) => sandbox.run(['hook', event], { cwd: repo, input, env });
+
+    assert.equal((await hook('UserPromptSubmit')).code, 0);
+    await statusIs('hooked', 'running');
+    // The screen stays quiet, and says so no more: the agent's own word counts now.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal((await task('hooked')).status, 'running');
+
+    assert.equal((await hook('PermissionRequest', JSON.stringify({ session_id: 's', tool_name: 'Bash', tool_input: { command: 'rm -rf build' } }))).code, 0);
+    await statusIs('hooked', 'idle', 'permission to use Bash');
+    assert.match(await sandbox.ok(['status'], { cwd: repo }), /waits for permission to use Bash/);
+    assert.match(await log('hooked'), /status running → idle, waiting for permission to use Bash \(hook PermissionRequest\)/);
+    await hook('PostToolUse', '{"tool_name":"Bash"}');
+    await statusIs('hooked', 'running');
+    await hook('Stop', '{}');
+    await statusIs('hooked', 'idle');
+    // From another tool, with the task named and the reason given.
+    assert.equal((await sandbox.run(['hook', 'waiting', '--task', 'hooked', '--reason', 'a review of the plan'], { cwd: repo, env: { ORCHESTRA_TASK_ID: '' } })).code, 0);
+    await statusIs('hooked', 'idle', 'a review of the plan');
+
+    const bad = await hook('Stpo');
+    assert.deepEqual([bad.code, bad.stderr], [1, "orchestra: 'Stpo' is not an event orchestra hook knows (did you mean Stop?); use running, idle or waiting, or one of UserPromptSubmit, PreToolUse, PostToolUse, Stop, PermissionRequest, Notification, session.status, permission.asked, permission.replied, question.asked, question.replied, question.rejected.\n"]);
+    const notJson = await hook('Stop', 'not json');
+    assert.equal(notJson.code, 1);
+    assert.match(notJson.stderr, /what came is not JSON/);
+    const noTask = await hook('Stop', '', { ORCHESTRA_TASK_ID: '' });
+    assert.equal(noTask.code, 1);
+    assert.match(noTask.stderr, /does not know the task: .* --task <task>/);
+
+    await sandbox.ok(['stop', 'hooked'], { cwd: repo });
+    const late = await hook('Stop');
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /Task 2:hooked's agent is not running under Orchestra/);
+  });
+
+  it('writes nothing for a verdict that is taken back at once (no flapping)', async () => {
+    await sandbox.ok(['new', 'steady', '-m', 'Sleep', '--agent', 'sleeper'], { cwd: repo });
+    await sandbox.ok(['start', 'steady'], { cwd: repo });
+    await statusIs('steady', 'idle');
+    const rpc = new JsonRpcClient(connect(join(sandbox.home, 'run', 'daemon.sock')));
+    const report = (event: string) => rpc.request('task.report', { cwd: repo, ref: 'steady', event, data: {} });
+    await report('running');
+    await statusIs('steady', 'running');
+    const before = await task('steady');
+    // A turn ends and the next starts at once (a queued prompt): the task stays running.
+    await report('idle');
+    await report('running');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const later = await task('steady');
+    assert.deepEqual([later.status, later.updated], ['running', before.updated]);
+    assert.doesNotMatch(await log('steady'), /running → idle \(hook idle\)/);
+    rpc.close();
+    await sandbox.ok(['stop', 'steady'], { cwd: repo });
+  });
+});

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ActivitySpec } from '../../protocol/holder.js';
+import { ScreenActivity, type Verdict } from '../../src/holder/screen-activity.js';
+import { TerminalMirror } from '../../src/holder/terminal-mirror.js';
+import { waitFor } from '../helpers/sandbox.js';
+
+/** A mirror, its judge, and every verdict it gave. */
+function judge(spec: ActivitySpec) {
+  const mirror = new TerminalMirror(40, 5, 100);
+  const activity = new ScreenActivity(mirror, spec);
+  const verdicts: Verdict[] = [];
+  activity.onChange((verdict) => verdicts.push(verdict));
+  const write = (text: string) => {
+    mirror.write(Buffer.from(text));
+    activity.outputArrived();
+  };
+  const last = () => verdicts.at(-1);
+  return { mirror, activity, verdicts, write, last, dispose: () => (activity.dispose(), mirror.dispose()) };
+}
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("the holder's judge of what an agent does, from its screen", () => {
+  it('says idle once the screen is quiet, running once it keeps changing, and ignores echoes', async () => {
+    const j = judge({ idle_after_ms: 400, patterns: [] });
+    await waitFor(() => j.last()?.state === 'idle', 'idle after a quiet start');
+    assert.equal(j.last()!.cause, 'the screen has not changed for 0.4 s');
+    // A person typing: their echo is not the agent's work.
+    for (let i = 0; i < 8; i++) {
+      j.activity.inputSent();
+      j.write('x');
+      await tick(100);
+    }
+    assert.equal(j.last()!.state, 'idle');
+    // Output that keeps coming.
+    for (let i = 0; i < 12 && j.last()!.state !== 'running'; i++) {
+      j.write(`\rline ${i}`);
+      await tick(100);
+    }
+    assert.deepEqual(j.last(), { state: 'running', reason: '', cause: 'the screen keeps changing' });
+    await waitFor(() => j.last()?.state === 'idle', 'idle again');
+    // Output that repaints the same screen changes nothing.
+    const count = j.verdicts.length;
+    for (let i = 0; i < 8; i++) {
+      j.write('\r');
+      await tick(100);
+    }
+    assert.equal(j.verdicts.length, count);
+    j.dispose();
+  });
+
+  it("lets the profile's patterns decide over changes, first match first", async () => {
+    const j = judge({
+      idle_after_ms: 300,
+      patterns: [
+        { match: 'esc to interrupt', status: 'running' },
+        { match: '^Allow (\\w+)\\?', status: 'waiting', reason: 'a permission' },
+        { match: 'Continue\\?', status: 'waiting' },
+      ],
+    });
+    j.write('working… esc to interrupt');
+    await tick(1000);
+    assert.equal(j.last()?.state ?? 'running', 'running', 'a quiet screen that says it works');
+    j.write('\r\x1b[2KAllow Bash?');
+    await waitFor(() => j.last()?.state === 'waiting', 'waiting');
+    assert.deepEqual(j.last(), { state: 'waiting', reason: 'a permission', cause: 'the screen shows "Allow Bash?"' });
+    j.write('\r\x1b[2KContinue? ');
+    await waitFor(() => j.last()?.reason === 'Continue?', 'the matched text as the reason');
+    j.write('\r\x1b[2Kdone');
+    await waitFor(() => j.last()?.state === 'idle', 'idle');
+    j.dispose();
+  });
+});
