@@ -3,6 +3,8 @@
  * medians over interleaved runs (so that machine noise hits both sides alike). The daemon
  * is started first: this measures the CLI a person types all day, not the daemon's start.
  * `orchestra --version` shows the CLI's fixed floor (Node + argument parsing).
+ * `orchestra hook running` is what an agent's hook costs (Claude Code runs them in the
+ * background; OpenCode's plugin one after another), with an agent running for the task.
  *
  * Goal (issue 2): status ≤ 2.0× node -e 0.
  */
@@ -33,7 +35,9 @@ function setup(): void {
       `---\nbase_branch: main\nstatus: ${statuses[id % 5]}\ncreated: ${now}\nupdated: ${now}\n---\n\nDo the thing number ${id}, carefully.\n\nMore words.\n`,
     );
   }
+  writeFileSync(join(repo, '.orchestra', 'config.yaml'), `agents:\n  sleeper: { command: [sleep, '600'], idle_after: 600 }\n`);
   execFileSync(process.execPath, [CLI, 'daemon', 'start'], { env });
+  execFileSync(process.execPath, [CLI, 'start', '1', '--agent', 'sleeper', '--skip-setup'], { cwd: repo, env, stdio: 'ignore' });
 }
 
 function timeOnce(args: string[]): number {
@@ -54,6 +58,7 @@ const cases: Array<[string, string[]]> = [
   ['node -e 0', ['-e', '0']],
   ['orchestra --version', [CLI, '--version']],
   [`orchestra status (${TASKS} tasks)`, [CLI, 'status']],
+  ['orchestra hook running', [CLI, 'hook', 'running', '--task', '1']],
 ];
 
 try {
@@ -70,6 +75,7 @@ try {
   const ratio = median(samples[2]!) / baseline;
   console.log(`status / node -e 0 = ${ratio.toFixed(2)}× (goal ≤ 2.0×: ${ratio <= 2 ? 'met' : 'NOT met'})`);
 } finally {
+  spawnSync(process.execPath, [CLI, 'stop', '1', '--force'], { cwd: repo, env });
   spawnSync(process.execPath, [CLI, 'daemon', 'stop'], { env });
   rmSync(root, { recursive: true, force: true });
 }

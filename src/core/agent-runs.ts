@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { StartTaskParams, TerminalInfo } from '../../protocol/daemon.js';
 import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
-import { agentInvocation, agentProfile, assertKnownAgent, taskPrompt } from './agents.js';
+import { agentInvocation, agentProfile, assertKnownAgent, prepareWorktree, taskPrompt } from './agents.js';
 import type { AgentStatus } from './agent-status.js';
-import { carryClaudeTrust } from './claude-trust.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { OrchestraError } from './errors.js';
 import { describeExit } from './exit-status.js';
@@ -90,17 +89,15 @@ export class AgentRuns {
       if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
       if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
       if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
-      if (profile.trust_worktree) {
-        const carried = await carryClaudeTrust(env, root, worktree.path);
-        if (carried) log.event(carried);
-      }
+      const prepared = await prepareWorktree(profile, { root, worktree: worktree.path, env });
+      for (const line of prepared.lines) log.event(line);
       const { agent_pid } = await project.terminals.launch({
         key,
         task: { id: task.id, slug: task.slug, project: root },
         agent: agentName,
         argv: invocation.argv,
         cwd: worktree.path,
-        env: { ...env, ...invocation.env },
+        env: { ...env, ...invocation.env, ...prepared.env },
         cols: params.cols ?? 120,
         rows: params.rows ?? 36,
         logPath: log.path,

@@ -2,9 +2,11 @@ import { accessSync, constants } from 'node:fs';
 import type { ScreenPattern } from '../../protocol/holder.js';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { carryClaudeTrust } from './claude-trust.js';
 import { agentNames, type AgentProfileConfig, type BuiltInAgent, type Config } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { closestMatches } from './fuzzy.js';
+import { prepareOpenCode } from './opencode-deps.js';
 
 /**
  * Agent profiles (DESIGN.md §3): how to run an agent with a task's prompt, and how to
@@ -70,6 +72,17 @@ interface BuiltInProfile {
   install: string;
   mcp?: McpWiring;
   hooks?: HookWiring;
+  /** What the agent needs in its worktree before it starts: what was done (for the task's log), and variables for its environment. */
+  prepare?: (context: WorktreeContext) => { lines: string[]; env: Record<string, string> };
+}
+
+/** A task's worktree, about to get its agent. */
+export interface WorktreeContext {
+  /** The main checkout. */
+  root: string;
+  worktree: string;
+  /** The agent's environment. */
+  env: Record<string, string>;
 }
 
 const BUILT_IN_PROFILES: Record<BuiltInAgent, BuiltInProfile> = {
@@ -80,6 +93,7 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, BuiltInProfile> = {
     idle_after: 3,
     patterns: [],
     install: 'npm install -g opencode-ai',
+    prepare: ({ root, worktree, env }) => prepareOpenCode(root, worktree, env),
     // OpenCode merges OPENCODE_CONFIG_CONTENT over its config files; the user's own files stay untouched.
     mcp: (server, env) => {
       const content = parseObject(env.OPENCODE_CONFIG_CONTENT);
@@ -224,6 +238,18 @@ export function agentInvocation(profile: AgentProfile, values: Placeholders, res
     add(builtIn.mcp(server, { ...env, ...invocation.env }));
   }
   return invocation;
+}
+
+/**
+ * Readies a task's worktree for the profile's agent, right before it starts: the built-in's
+ * own step (OpenCode's plugin dependencies), and Claude Code's folder trust where the profile
+ * carries it. Returns lines for the task's log and variables for the agent's environment.
+ */
+export async function prepareWorktree(profile: AgentProfile, context: WorktreeContext): Promise<{ lines: string[]; env: Record<string, string> }> {
+  const builtIn = BUILT_IN_PROFILES[profile.name as BuiltInAgent] as BuiltInProfile | undefined;
+  const own = builtIn?.prepare?.(context) ?? { lines: [], env: {} };
+  const trust = profile.trust_worktree ? await carryClaudeTrust(context.env, context.root, context.worktree) : null;
+  return { lines: trust ? [...own.lines, trust] : own.lines, env: own.env };
 }
 
 /** A word for /bin/sh: quoted unless it is plainly safe. */

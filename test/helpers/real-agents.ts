@@ -36,21 +36,44 @@ export function claudeEnv(sandbox: Sandbox, url: string, home: string): Record<s
 }
 
 /**
- * The environment for OpenCode: its own HOME, and the user's config content naming the
- * model at `url` as a custom provider (Orchestra adds its MCP server and plugin to it).
+ * What OpenCode leaves in a config directory once it has installed its plugin dependencies
+ * there (it does so on every start, in the background): with these, OpenCode with a plugin
+ * starts at once instead of waiting for npm (DESIGN.md §8).
  */
-export function opencodeEnv(sandbox: Sandbox, url: string, name: string, extra: Record<string, unknown> = {}): Record<string, string> {
+export function installedOpenCodeDependencies(dir: string): void {
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  const dependencies = { '@opencode-ai/plugin': '1.18.33' };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ dependencies }));
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'opencode', lockfileVersion: 3, requires: true, packages: { '': { dependencies } } }));
+}
+
+/**
+ * The environment for OpenCode: its own HOME, where OpenCode has run before (unless `fresh`:
+ * a machine where it never ran, and no registry to install from), and the user's config
+ * content naming the model at `url` as a custom provider, with `config` (Orchestra adds its
+ * MCP server and plugin to it).
+ */
+export function opencodeEnv(sandbox: Sandbox, url: string, name: string, options: { config?: Record<string, unknown>; fresh?: boolean } = {}): Record<string, string> {
   const home = join(sandbox.root, name);
   mkdirSync(home, { recursive: true });
+  if (!options.fresh) installedOpenCodeDependencies(join(home, '.config', 'opencode'));
   const config = {
     model: 'fake/m',
     small_model: 'fake/m',
     autoupdate: false,
     share: 'disabled',
     provider: { fake: { npm: '@ai-sdk/openai-compatible', name: 'Fake', options: { baseURL: url, apiKey: 'fake' }, models: { m: { name: 'M', tool_call: true } } } },
-    ...extra,
+    ...options.config,
   };
-  const env: Record<string, string> = { ...(sandbox.env as Record<string, string>), PATH: `${AGENT_BIN}:${process.env.PATH}`, HOME: home, OPENCODE_CONFIG_CONTENT: JSON.stringify(config) };
+  const env: Record<string, string> = {
+    ...(sandbox.env as Record<string, string>),
+    PATH: `${AGENT_BIN}:${process.env.PATH}`,
+    HOME: home,
+    OPENCODE_CONFIG_CONTENT: JSON.stringify(config),
+    // Offline: its model list would be fetched from models.dev, in vain.
+    OPENCODE_DISABLE_MODELS_FETCH: '1',
+    ...(options.fresh ? { npm_config_registry: 'http://127.0.0.1:9/' } : {}),
+  };
   for (const variable of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME']) delete env[variable];
   return env;
 }
