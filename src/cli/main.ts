@@ -167,7 +167,9 @@ async function main(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return 0;
   } catch (error) {
-    return report(error, cli.matchedCommand?.name);
+    const status = report(error, cli.matchedCommand?.name);
+    // Claude Code reads a hook's exit status 2 as "block this tool": hook never says 2.
+    return cli.matchedCommand?.name === 'hook' ? Math.min(status, 1) : status;
   }
 }
 

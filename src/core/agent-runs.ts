@@ -44,11 +44,12 @@ export class AgentRuns {
     const started = this.run(project, task, key, params, output);
     this.starting.set(key, started);
     // What the agent does is followed from its first moment; it is written once the start is.
-    this.status.begin(key, { root: project.root, id: task.id }, { state: 'running', agentReports: false, ready: started });
+    const run = this.status.begin(key, { root: project.root, id: task.id }, { state: 'running', agentReports: false, ready: started });
     try {
       return await started;
     } catch (error) {
-      this.status.end(key);
+      // That run only: a start refused because the agent runs already has adopted that one.
+      this.status.end(key, run);
       throw error;
     } finally {
       this.starting.delete(key);

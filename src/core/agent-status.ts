@@ -45,7 +45,12 @@ interface Run {
   timer: NodeJS.Timeout | undefined;
   /** The run's writes, one after the other; the first waits until the start has been recorded. */
   writes: Promise<void>;
+  /** The run's notify commands, one after the other, apart from the writes: a slow one holds up no status. */
+  notices: Promise<void>;
 }
+
+/** A run, as begin() hands it out: end() with it ends that run and no later one. */
+export type RunToken = object;
 
 /**
  * Keeps each running task's status in step with what its agent does: reports from the
@@ -65,9 +70,9 @@ export class AgentStatus {
    * An agent starts (`state` running) or was found running after a daemon restart (`state`
    * from its task). `ready` resolves once the task says what the start did.
    */
-  begin(key: string, task: { root: string; id: number }, options: { state: Activity; reason?: string; agentReports: boolean; ready?: Promise<unknown> }): void {
+  begin(key: string, task: { root: string; id: number }, options: { state: Activity; reason?: string; agentReports: boolean; ready?: Promise<unknown> }): RunToken {
     this.end(key);
-    this.runs.set(key, {
+    const run: Run = {
       ...task,
       applied: options.state,
       appliedReason: options.reason ?? '',
@@ -79,13 +84,19 @@ export class AgentStatus {
         () => undefined,
         () => undefined,
       ),
-    });
+      notices: Promise.resolve(),
+    };
+    this.runs.set(key, run);
+    return run;
   }
 
-  /** The agent has ended: what it reported last and has not been written is dropped (its exit is recorded instead). */
-  end(key: string): void {
+  /**
+   * The agent has ended (or, with `token`, that run of it): what it reported last and has
+   * not been written is dropped (its exit is recorded instead).
+   */
+  end(key: string, token?: RunToken): void {
     const run = this.runs.get(key);
-    if (!run) return;
+    if (!run || (token !== undefined && token !== run)) return;
     clearTimeout(run.timer);
     this.runs.delete(key);
   }
@@ -98,7 +109,10 @@ export class AgentStatus {
   report(key: string, report: ActivityReport): void {
     const run = this.runs.get(key);
     if (!run) return;
-    if (report.source === 'screen' && run.agentReports) return;
+    // Once the agent reports itself, its screen only ends a turn the agent did not report as
+    // ended (Claude Code fires no hook when interrupted with Esc): a quiet screen while it
+    // runs. Working agents animate their screens.
+    if (report.source === 'screen' && run.agentReports && !(report.state === 'idle' && run.applied === 'running')) return;
     if (report.source === 'agent') {
       run.agentReports = true;
       // Hooks run side by side: one that started before the latest taken is out of date.
@@ -121,17 +135,19 @@ export class AgentStatus {
     const previous = run.applied;
     run.applied = report.state;
     run.appliedReason = report.reason;
-    run.writes = run.writes.then(() => this.apply(key, run, previous, report));
+    run.writes = run.writes.then(() => this.apply(key, run, previous, report)).catch(() => undefined);
   }
 
   private async apply(key: string, run: Run, previous: Activity, report: ActivityReport): Promise<void> {
     if (this.runs.get(key) !== run) return; // It ended meanwhile: its exit is what the task records.
-    const project = this.projectAt(run.root);
-    const log = (task: TaskRecord, message: string) => new TaskLog(this.dirs, project.root, task).event(message);
+    let project: Project;
     let result: { before: TaskRecord; task: TaskRecord; written: boolean };
     try {
+      project = this.projectAt(run.root);
       const task = await project.store.resolve(String(run.id));
       result = await project.store.updateWith(task, (current) => {
+        // Checked at the moment of writing: an exit recorded meanwhile wins.
+        if (this.runs.get(key) !== run) return null;
         const status = statusAfter(current.status, previous, report.state);
         const waiting = report.state === 'waiting' ? report.reason : null;
         if (status === current.status && waiting === current.waiting) return null;
@@ -143,15 +159,27 @@ export class AgentStatus {
     }
     if (!result.written) return;
     const { before, task } = result;
-    log(task, describeChange(before, task, report));
-    const event: Notification['event'] | null = task.waiting && task.waiting !== before.waiting ? 'waiting' : task.status === 'idle' && before.status === 'running' ? 'idle' : null;
+    const log = (message: string) => {
+      try {
+        new TaskLog(this.dirs, run.root, task).event(message);
+      } catch {
+        // A log that cannot be written (a full disk) must not stop the status from following the agent.
+      }
+    };
+    log(describeChange(before, task, report));
+    // A new wait, not a new reason for the same one (Claude Code's permission request and its notification).
+    const event: Notification['event'] | null = task.waiting && !before.waiting ? 'waiting' : task.status === 'idle' && before.status === 'running' ? 'idle' : null;
     if (!event || project.configError) return;
-    try {
-      const failure = await notify(project.config.notify, { event, task: { id: task.id, slug: task.slug, title: titleOf(task.description) }, project: project.root, status: task.status, waiting: task.waiting });
-      if (failure) log(task, failure);
-    } catch (error) {
-      log(task, `the notify command could not run: ${errorMessage(error)}`);
-    }
+    const config = project.config.notify;
+    const notification: Notification = { event, task: { id: task.id, slug: task.slug, title: titleOf(task.description) }, project: project.root, status: task.status, waiting: task.waiting };
+    run.notices = run.notices.then(async () => {
+      try {
+        const failure = await notify(config, notification);
+        if (failure) log(failure);
+      } catch (error) {
+        log(`the notify command could not run: ${errorMessage(error)}`);
+      }
+    });
   }
 }
 

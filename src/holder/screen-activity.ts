@@ -5,8 +5,13 @@ import type { TerminalMirror } from './terminal-mirror.js';
 const CHECK_MS = 250;
 /** Changes this soon after a person's keys, a resize or a repaint are their echo, not the agent's work. */
 const ECHO_MS = 300;
-/** The screen must keep changing this long before the agent counts as working: a clock ticking in a status line is not work. */
+/** The screen must keep changing this long before the agent counts as working. */
 const CONFIRM_MS = 800;
+/**
+ * Changes further apart than this are not one spell of work: a clock ticking in a status line
+ * (once a second) never makes the agent count as working, a spinner or streaming text does.
+ */
+const STEADY_GAP_MS = 700;
 
 /** What the agent does, what it waits for (if it does), and why the holder thinks so. */
 export interface Verdict {
@@ -37,6 +42,7 @@ export class ScreenActivity {
   private lastInput = Number.NEGATIVE_INFINITY;
   private checkTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
   private readonly listeners: ((verdict: Verdict) => void)[] = [];
 
   constructor(
@@ -76,16 +82,19 @@ export class ScreenActivity {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.checkTimer);
     clearTimeout(this.idleTimer);
   }
 
   private check(): void {
+    if (this.disposed) return;
     const screen = this.mirror.screenText();
     const now = Date.now();
     if (screen !== this.lastScreen) {
       this.lastScreen = screen;
       if (now - this.lastInput > ECHO_MS) {
+        if (now - this.lastChange > STEADY_GAP_MS) this.changingSince = undefined;
         this.changingSince ??= now;
         this.lastChange = now;
         this.armIdle();
@@ -112,7 +121,7 @@ export class ScreenActivity {
     }
     const quiet = now - this.lastChange >= this.spec.idle_after_ms;
     if (quiet) this.set({ state: 'idle', reason: '', cause: `the screen has not changed for ${this.spec.idle_after_ms / 1000} s` });
-    else if (this.changingSince !== undefined && now - this.changingSince >= Math.min(CONFIRM_MS, this.spec.idle_after_ms)) this.set({ state: 'running', reason: '', cause: 'the screen keeps changing' });
+    else if (this.changingSince !== undefined && now - this.lastChange <= STEADY_GAP_MS && now - this.changingSince >= Math.min(CONFIRM_MS, this.spec.idle_after_ms)) this.set({ state: 'running', reason: '', cause: 'the screen keeps changing' });
   }
 
   private set(verdict: Verdict): void {

@@ -37,12 +37,11 @@ export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event
       if (!FORWARDED.has(event.type)) return;
       if (event.type === 'session.status') {
         if (subSessions.has(String(properties.sessionID))) return;
-        // OpenCode repeats "busy" through a turn; one report per change is enough.
+        // OpenCode repeats "busy" through a turn, also while a permission or question is
+        // pending; one report per change is enough, and a repeat must not clear the wait.
         const status = JSON.stringify(properties.status);
         if (status === lastStatus) return;
         lastStatus = status;
-      } else {
-        lastStatus = '';
       }
       const payload = JSON.stringify(properties);
       queue = queue.then(() => report(command, event.type, payload));

@@ -29,6 +29,13 @@ rl.on('line', (line) => {
 work(prompt);
 `;
 
+/** Works (a spinner) for 1.5 s, rests 2.5 s, over and over, whatever it is told. */
+const BLINKING_AGENT = `
+let i = 0;
+setInterval(() => { if (Date.now() % 4000 < 1500) process.stdout.write('\\rbusy ' + i++); }, 100);
+process.stdin.resume();
+`;
+
 describe('what agents are doing: their screens, their hooks, the status that follows', () => {
   const sandbox = new Sandbox();
   let repo: string;
@@ -53,6 +60,7 @@ describe('what agents are doing: their screens, their hooks, the status that fol
         '    patterns:',
         "      - { match: '\\(y/n\\)$', status: waiting, reason: a yes or no }",
         `  sleeper: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo sleeping; exec sleep 300'])}, idle_after: 1 }`,
+        `  blinker: { command: ${JSON.stringify([process.execPath, '-e', BLINKING_AGENT])}, idle_after: 1 }`,
         'notify:',
         `  command: ${JSON.stringify(['/bin/sh', '-c', 'echo "$ORCHESTRA_EVENT $ORCHESTRA_TASK_REF $ORCHESTRA_STATUS $ORCHESTRA_WAITING" >> "$ORCHESTRA_PROJECT_ROOT/../notified"'])}`,
         '  on: [waiting, idle]',
@@ -91,8 +99,16 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     await statusIs('alt', 'running');
     await statusIs('alt', 'idle');
 
-    // The notify command heard of each change it asked for, in order.
-    const notified = readFileSync(join(sandbox.root, 'notified'), 'utf8').trim().split('\n').map((line) => line.trimEnd());
+    // The notify command heard of each change it asked for, in order (it runs after the change is written).
+    const lines = () => {
+      try {
+        return readFileSync(join(sandbox.root, 'notified'), 'utf8').trim().split('\n');
+      } catch {
+        return [];
+      }
+    };
+    await waitFor(() => lines().length >= 4, 'four notifications');
+    const notified = lines().map((line) => line.trimEnd());
     assert.deepEqual(notified, ['idle 1:alt idle', 'idle 1:alt idle', 'waiting 1:alt idle a yes or no', 'idle 1:alt idle']);
 
     await sandbox.ok(['stop', 'alt'], { cwd: repo });
@@ -137,6 +153,26 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     const late = await hook('Stop');
     assert.equal(late.code, 1);
     assert.match(late.stderr, /Task 2:hooked's agent is not running under Orchestra/);
+  });
+
+  it("keeps to the agent's own word over its screen, except for a quiet screen after a turn it did not end", async () => {
+    await sandbox.ok(['new', 'blinks', '-m', 'Blink', '--agent', 'blinker'], { cwd: repo });
+    await sandbox.ok(['start', 'blinks'], { cwd: repo });
+    const id = String((await task('blinks')).id);
+    const hook = (event: string) => sandbox.ok(['hook', event], { cwd: repo, env: { ORCHESTRA_TASK_ID: id } });
+    await hook('Stop');
+    await statusIs('blinks', 'idle');
+    // Its screen works and rests twice over; the agent said its turn ended, and that stands.
+    for (const end = Date.now() + 8000; Date.now() < end; ) {
+      assert.equal((await task('blinks')).status, 'idle');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // A turn the agent started and never ended (Claude Code interrupted with Esc): the quiet screen ends it.
+    await hook('UserPromptSubmit');
+    await statusIs('blinks', 'running');
+    await statusIs('blinks', 'idle');
+    assert.match(await log('blinks'), /status running → idle \(the screen has not changed for 1 s\)\n$/);
+    await sandbox.ok(['stop', 'blinks'], { cwd: repo });
   });
 
   it('writes nothing for a verdict that is taken back at once (no flapping)', async () => {

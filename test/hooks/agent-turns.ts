@@ -58,7 +58,7 @@ export async function followsAgentTurns(
 
   await sandbox.ok(['send', 'turns', 'next', '--enter'], { cwd: repo });
   await step('the model to stream again', () => model.streaming > 0);
-  await step('running again while the model streams', () => front().status === 'running' && model.streaming > 0, 2000);
+  await step('running again while the model streams', () => front().status === 'running' && model.streaming > 0, 5000);
   await step('idle and waiting for a permission', () => front().status === 'idle' && /permission/.test(front().waiting ?? ''));
   assert.match(await sandbox.ok(['status'], { cwd: repo }), /● \?.*waits for .*permission/);
 

@@ -3,7 +3,7 @@ import { OrchestraError } from '../../core/errors.js';
 import { withDaemon } from '../context.js';
 
 /** The fields of an agent's JSON that say what it does; the rest (a tool's whole input, a transcript path) stays home. */
-const KEPT_FIELDS = ['hook_event_name', 'tool_name', 'notification_type', 'message', 'reason', 'status', 'permission', 'patterns', 'questions'];
+const KEPT_FIELDS = ['tool_name', 'notification_type', 'message', 'reason', 'status', 'permission', 'patterns', 'questions'];
 
 export interface HookOptions {
   task?: string;
@@ -30,11 +30,20 @@ export async function hook(event: string, options: HookOptions): Promise<void> {
   }
 }
 
+/** Agents close stdin once they have written their JSON; a stdin that stays open (a script's) is not waited for longer. */
+const STDIN_WAIT_MS = 2000;
+
 /** The agent's JSON from stdin, when it gives one; nothing to read from a terminal. */
 async function readPayload(): Promise<Record<string, unknown>> {
   if (process.stdin.isTTY) return {};
   let text = '';
-  for await (const chunk of process.stdin) text += chunk;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, STDIN_WAIT_MS);
+    process.stdin.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    process.stdin.on('end', () => (clearTimeout(timer), resolve()));
+    process.stdin.on('error', () => (clearTimeout(timer), resolve()));
+  });
+  process.stdin.destroy();
   if (text.trim() === '') return {};
   let value: unknown;
   try {
