@@ -14,6 +14,8 @@ import { titleOf, type TaskChanges, type TaskRecord } from './task-store.js';
  * the task file flap.
  */
 const SETTLE_MS = 400;
+/** The agent's own reports are deliberate, not a screen's guess: they settle sooner (idle within 2 s of a reply, issue 7). */
+const AGENT_SETTLE_MS = 200;
 
 /**
  * A task's status after its agent's activity went from `previous` to `next` (DESIGN.md §5):
@@ -125,7 +127,7 @@ export class AgentStatus {
     run.pending = undefined;
     if (report.state === run.applied && report.reason === run.appliedReason) return;
     run.pending = report;
-    run.timer = setTimeout(() => this.settle(key, run), SETTLE_MS);
+    run.timer = setTimeout(() => this.settle(key, run), report.source === 'agent' ? AGENT_SETTLE_MS : SETTLE_MS);
   }
 
   private settle(key: string, run: Run): void {

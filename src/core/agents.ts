@@ -101,11 +101,12 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, BuiltInProfile> = {
       const mcp = { ...theirs, orchestra: { type: 'local', command: server.command, environment: server.env, enabled: true } };
       return { env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ ...content, mcp }) } };
     },
-    // The plugin is added to the user's list in OPENCODE_CONFIG_CONTENT; it runs `orchestra hook` as ORCHESTRA_HOOK_COMMAND says.
-    hooks: (hook, env) => {
+    // The plugin is added to the user's list in OPENCODE_CONFIG_CONTENT; it reports to the
+    // daemon at ORCHESTRA_SOCKET, as `orchestra hook` would.
+    hooks: (_hook, env) => {
       const content = parseObject(env.OPENCODE_CONFIG_CONTENT);
       const plugins = Array.isArray(content.plugin) ? content.plugin : [];
-      return { env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ ...content, plugin: [...plugins, OPENCODE_PLUGIN] }), ORCHESTRA_HOOK_COMMAND: JSON.stringify(hook) } };
+      return { env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ ...content, plugin: [...plugins, OPENCODE_PLUGIN] }) } };
     },
   },
   claude: {

@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { Methods } from '../../protocol/daemon.js';
 
 /**
  * Orchestra's OpenCode plugin. Orchestra adds it to the plugin list of the OpenCode it starts
  * (through OPENCODE_CONFIG_CONTENT, so no file of the user's changes); it passes on the
- * events that say whether the top-level session works or waits for a person to
- * `orchestra hook <event>`, one at a time and in order (DESIGN.md §5). It runs inside
- * OpenCode, so it imports nothing of Orchestra.
+ * events that say whether the top-level session works or waits for a person to the daemon,
+ * as `task.report` requests (what `orchestra hook <event>` sends), one at a time and in
+ * order (DESIGN.md §5). Straight to the daemon's socket rather than through `orchestra
+ * hook`: a Node start per event would add a few hundred milliseconds to every change.
  */
 
 interface OpenCodeEvent {
@@ -15,12 +17,13 @@ interface OpenCodeEvent {
 
 /** Events that say what the agent does; src/core/agent-events.ts says what each means. */
 const FORWARDED = new Set(['session.status', 'permission.asked', 'permission.replied', 'question.asked', 'question.replied', 'question.rejected']);
-/** A hook that has not answered by then is left behind, so that later events still go out. */
-const HOOK_TIMEOUT_MS = 10_000;
+/** A daemon that has not answered by then is left behind, so that later events still go out. */
+const REPORT_TIMEOUT_MS = 10_000;
 
 export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event: OpenCodeEvent }) => Promise<void> }> => {
-  const command = hookCommand(process.env.ORCHESTRA_HOOK_COMMAND);
-  if (!command) return {};
+  // Set for every agent Orchestra starts; without them, this is not one.
+  const { ORCHESTRA_SOCKET: socket, ORCHESTRA_TASK_ID: ref, ORCHESTRA_PROJECT_ROOT: cwd } = process.env;
+  if (!socket || !ref || !cwd) return {};
   // Sub-agents work and go idle inside the main session's turn: only top-level sessions count.
   // Their questions and permissions still need a person, so those pass.
   const subSessions = new Set<string>();
@@ -43,33 +46,25 @@ export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event
         if (status === lastStatus) return;
         lastStatus = status;
       }
-      const payload = JSON.stringify(properties);
-      queue = queue.then(() => report(command, event.type, payload));
+      const params = { cwd, ref, event: event.type, data: properties, at: Date.now() };
+      queue = queue.then(() => report(socket, params));
     },
   };
 };
 
-function hookCommand(json: string | undefined): string[] | undefined {
-  try {
-    const command: unknown = JSON.parse(json ?? '');
-    return Array.isArray(command) && command.length > 0 && command.every((word) => typeof word === 'string') ? command : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs `orchestra hook <type>` with the event's properties on stdin; resolves when it is done, whatever it says. */
-function report(command: string[], type: string, payload: string): Promise<void> {
+/** Sends one `task.report` (JSON-RPC with LSP framing, protocol/README.md); resolves once answered, whatever the answer. */
+function report(socketPath: string, params: object): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(command[0]!, [...command.slice(1), type], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), HOOK_TIMEOUT_MS);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: Methods.report.method, params });
+    const socket = connect(socketPath);
+    const timer = setTimeout(() => socket.destroy(), REPORT_TIMEOUT_MS);
     const done = () => {
       clearTimeout(timer);
       resolve();
     };
-    child.on('error', done);
-    child.on('close', done);
-    child.stdin.on('error', () => {});
-    child.stdin.end(payload);
+    socket.on('connect', () => socket.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`));
+    socket.on('data', () => socket.end());
+    socket.on('error', done);
+    socket.on('close', done);
   });
 }

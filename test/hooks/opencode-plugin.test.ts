@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,13 +11,28 @@ describe("Orchestra's OpenCode plugin", () => {
   const dir = mkdtempSync(join(tmpdir(), 'orch-plugin-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('passes on what the top-level session does, and every question, once per change and in order', async () => {
-    const calls = join(dir, 'calls');
-    // Stands in for `orchestra hook`: notes the event and the JSON it was given.
-    const recorder = `let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => require('fs').appendFileSync(${JSON.stringify(calls)}, process.argv[1] + ' ' + s + '\\n'));`;
-    process.env.ORCHESTRA_HOOK_COMMAND = JSON.stringify([process.execPath, '-e', recorder]);
+  it('reports what the top-level session does, and every question, once per change and in order', async () => {
+    // Stands in for the daemon: notes each task.report and answers it.
+    const reports: string[] = [];
+    const socket = join(dir, 'daemon.sock');
+    const daemon = createServer((connection) => {
+      let text = '';
+      connection.on('data', (chunk) => {
+        text += chunk;
+        const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+        if (!text.includes('\r\n\r\n') || Buffer.byteLength(body) < Number(/Content-Length: (\d+)/.exec(text)![1])) return;
+        const request = JSON.parse(body);
+        const { cwd, ref, event, data, at } = request.params;
+        assert.deepEqual([request.method, cwd, ref, typeof at], ['task.report', '/repo', '3', 'number']);
+        reports.push(`${event} ${JSON.stringify(data)}`);
+        const reply = JSON.stringify({ jsonrpc: '2.0', id: request.id, result: null });
+        connection.end(`Content-Length: ${reply.length}\r\n\r\n${reply}`);
+      });
+    });
+    await new Promise<void>((resolve) => daemon.listen(socket, resolve));
+    Object.assign(process.env, { ORCHESTRA_SOCKET: socket, ORCHESTRA_TASK_ID: '3', ORCHESTRA_PROJECT_ROOT: '/repo' });
     const plugin = await OrchestraStatusPlugin();
-    delete process.env.ORCHESTRA_HOOK_COMMAND;
+    for (const name of ['ORCHESTRA_SOCKET', 'ORCHESTRA_TASK_ID', 'ORCHESTRA_PROJECT_ROOT']) delete process.env[name];
     const event = (type: string, properties: Record<string, unknown>) => plugin.event!({ event: { type, properties } });
     const status = (sessionID: string, type: string) => event('session.status', { sessionID, status: { type } });
 
@@ -27,6 +43,7 @@ describe("Orchestra's OpenCode plugin", () => {
     await status('sub', 'busy'); // A sub-agent working and finishing is inside the main turn.
     await status('sub', 'idle');
     await event('permission.asked', { id: 'p1', sessionID: 'sub', permission: 'bash', patterns: ['ls'] });
+    await status('main', 'busy'); // Still busy while the permission is pending: no news.
     await event('permission.replied', { sessionID: 'sub', requestID: 'p1', reply: 'once' });
     await event('message.part.updated', { part: {} }); // Says nothing of the status.
     await status('main', 'idle');
@@ -37,19 +54,12 @@ describe("Orchestra's OpenCode plugin", () => {
       'permission.replied {"sessionID":"sub","requestID":"p1","reply":"once"}',
       'session.status {"sessionID":"main","status":{"type":"idle"}}',
     ];
-    const lines = () => {
-      try {
-        return readFileSync(calls, 'utf8').trim().split('\n');
-      } catch {
-        return [];
-      }
-    };
-    await waitFor(() => lines().length >= expected.length, 'the hooks to run');
-    assert.deepEqual(lines(), expected);
+    await waitFor(() => reports.length >= expected.length, 'the reports');
+    assert.deepEqual(reports, expected);
+    daemon.close();
   });
 
   it('does nothing outside an agent Orchestra started', async () => {
-    delete process.env.ORCHESTRA_HOOK_COMMAND;
     assert.deepEqual(await OrchestraStatusPlugin(), {});
   });
 });
