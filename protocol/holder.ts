@@ -137,14 +137,18 @@ export interface ViewersMessage {
   t: 'viewers';
   count: number;
 }
-/** Sent to control clients after hello and whenever the holder's verdict on the screen changes. */
-export interface ActivityMessage {
-  t: 'activity';
+/** What the agent does, what it waits for (if it does), and why the holder thinks so. */
+export interface ActivityVerdict {
   state: Activity;
   /** For `waiting`: what the agent waits for (the pattern's reason); else empty. */
   reason: string;
   /** Why the holder thinks so, for the task's log: "the screen has not changed for 3 s" … */
   cause: string;
+}
+
+/** Sent to control clients after hello and whenever the holder's verdict on the screen changes. */
+export interface ActivityMessage extends ActivityVerdict {
+  t: 'activity';
 }
 /** The agent exited; its last output has been sent before this. The holder closes next. */
 export interface ExitMessage extends ExitStatus {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Activity, ExitStatus, HolderTask } from '../../protocol/holder.js';
+import type { Activity, ActivityVerdict, ExitStatus, HolderTask } from '../../protocol/holder.js';
 import {
   TASK_STATUSES,
   type CreateTaskParams,
@@ -277,7 +277,7 @@ export class Orchestra {
   }
 
   /** The holder's verdict on an agent's screen changed (called by the terminals' supervisor). */
-  agentActivity(holder: HolderTask, verdict: { state: Activity; reason: string; cause: string }): void {
+  agentActivity(holder: HolderTask, verdict: ActivityVerdict): void {
     this.status.report(holderKey(holder.project, holder.id), { ...verdict, source: 'screen' });
   }
 

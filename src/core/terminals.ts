@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Activity, ActivitySpec, ExitStatus, HolderTask } from '../../protocol/holder.js';
+import type { ActivitySpec, ActivityVerdict, ExitStatus, HolderTask } from '../../protocol/holder.js';
 
 /**
  * What the core needs from whoever runs agents' terminals (the daemon's holder
@@ -38,7 +38,7 @@ export interface TerminalEvents {
   /** An agent that runs was found again (after a daemon restart); its holder's verdicts on the screen follow. */
   found(task: HolderTask, agent: string): Promise<void>;
   /** The holder's verdict on what the agent does, from its screen, changed. */
-  activity(task: HolderTask, verdict: { state: Activity; reason: string; cause: string }): void;
+  activity(task: HolderTask, verdict: ActivityVerdict): void;
   /** An agent has exited (status null: its holder vanished without saying how). */
   exited(task: HolderTask, status: ExitStatus | null, cause: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Activity, ActivitySpec } from '../../protocol/holder.js';
+import type { Activity, ActivitySpec, ActivityVerdict } from '../../protocol/holder.js';
 import type { TerminalMirror } from './terminal-mirror.js';
 
 /** How often, at most, the screen is compared while output flows. */
@@ -13,12 +13,7 @@ const CONFIRM_MS = 800;
  */
 const STEADY_GAP_MS = 700;
 
-/** What the agent does, what it waits for (if it does), and why the holder thinks so. */
-export interface Verdict {
-  state: Activity;
-  reason: string;
-  cause: string;
-}
+export type Verdict = ActivityVerdict;
 
 interface CompiledPattern {
   regex: RegExp;
