@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { constants } from 'node:fs';
 import type { ScreenPattern } from '../../protocol/holder.js';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { agentNames, type AgentProfileConfig, type BuiltInAgent, type Config } f
 import { OrchestraError, UsageError } from './errors.js';
 import { closestMatches } from './fuzzy.js';
 import { prepareOpenCode } from './opencode-deps.js';
+import { mayAccess } from './paths.js';
 
 /**
  * Agent profiles (DESIGN.md §3): how to run an agent with a task's prompt, and how to
@@ -308,12 +309,5 @@ function assertExecutable(program: string, profile: AgentProfile, env: Record<st
 
 function findExecutable(program: string, path: string): boolean {
   const candidates = program.includes('/') ? [program] : path.split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, program));
-  return candidates.some((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return candidates.some((file) => mayAccess(file, constants.X_OK));
 }

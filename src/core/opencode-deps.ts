@@ -1,5 +1,6 @@
-import { accessSync, constants, copyFileSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { mayAccess } from './paths.js';
 
 /**
  * With any plugin present (Orchestra's is one), OpenCode 1.x waits, before it starts, for an
@@ -42,7 +43,7 @@ function installDirectories(env: Record<string, string | undefined>, worktree: s
   const config = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'opencode');
   const optional = [join(worktree, '.opencode'), join(home, '.opencode'), env.OPENCODE_CONFIG_DIR].filter((dir): dir is string => !!dir && existsSync(dir));
   // OpenCode creates its config directory if needed; it skips directories it cannot write.
-  return [config, ...optional].filter((dir) => !existsSync(dir) || writable(dir));
+  return [config, ...optional].filter((dir) => !existsSync(dir) || mayAccess(dir, constants.W_OK));
 }
 
 /** Whether OpenCode would skip the install in `dir` (its own check). */
@@ -73,14 +74,5 @@ function readJson(path: string): unknown {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     return undefined;
-  }
-}
-
-function writable(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
   }
 }

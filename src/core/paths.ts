@@ -1,4 +1,4 @@
-import { mkdirSync, statSync, chmodSync } from 'node:fs';
+import { accessSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OrchestraError } from './errors.js';
@@ -64,4 +64,14 @@ export function ensurePrivateDir(dir: string): void {
     throw new OrchestraError(`${dir} belongs to another user (uid ${stats.uid}); remove it or set XDG_RUNTIME_DIR to a directory of your own.`);
   }
   if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
+/** Whether this process may use `path` as `mode` says (fs.constants.X_OK, W_OK …); false when it is not there. */
+export function mayAccess(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { OrchestraError } from './errors.js';
+import { mayAccess } from './paths.js';
 
 export interface SetupRun {
   /** The script as configured (relative to the project root, or absolute). */
@@ -32,7 +33,7 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
     throw new OrchestraError(`The setup script ${path} (setup.script in the config) does not exist; create it or change setup.script.`);
   }
   run.started();
-  const executable = isExecutable(path);
+  const executable = mayAccess(path, constants.X_OK);
   const [file, args] = executable ? [path, []] : ['/bin/sh', [path]];
   const child = spawn(file, args, { cwd: run.worktree, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout.setEncoding('utf8').on('data', run.output);
@@ -68,13 +69,4 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
     throw new OrchestraError(`The setup script ${name} ${how}; the agent was not started and the task is unchanged. Its output is in ${run.logPath}.`);
   }
   return true;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -14,20 +14,16 @@ export interface HookOptions {
  * `orchestra hook <event>`: an agent (or any tool) says what it does — Claude Code's hooks
  * and Orchestra's OpenCode plugin call it, users wire other tools to it. The agent's JSON
  * comes on stdin; the task from --task or the ORCHESTRA_TASK_ID of the agent's environment.
- * Every failure exits 1, never 2, which Claude Code would read as "block this tool".
+ * Every failure exits 1, never 2, which Claude Code would read as "block this tool" (main.ts
+ * sees to that for every error, usage errors included).
  */
 export async function hook(event: string, options: HookOptions): Promise<void> {
-  try {
-    const ref = options.task ?? process.env.ORCHESTRA_TASK_ID;
-    if (!ref) throw new OrchestraError("orchestra hook does not know the task: run it from an agent that Orchestra started (it sets ORCHESTRA_TASK_ID), or pass --task <task>.");
-    const data = await readPayload();
-    if (options.reason !== undefined) data.reason = options.reason;
-    const cwd = process.env.ORCHESTRA_PROJECT_ROOT ?? process.cwd();
-    await withDaemon((c) => c.request(Methods.report, { cwd, ref, event, data, at: performance.timeOrigin }));
-  } catch (error) {
-    if (error instanceof OrchestraError && error.exitCode !== 1) throw new OrchestraError(error.message);
-    throw error;
-  }
+  const ref = options.task ?? process.env.ORCHESTRA_TASK_ID;
+  if (!ref) throw new OrchestraError("orchestra hook does not know the task: run it from an agent that Orchestra started (it sets ORCHESTRA_TASK_ID), or pass --task <task>.");
+  const data = await readPayload();
+  if (options.reason !== undefined) data.reason = options.reason;
+  const cwd = process.env.ORCHESTRA_PROJECT_ROOT ?? process.cwd();
+  await withDaemon((c) => c.request(Methods.report, { cwd, ref, event, data, at: performance.timeOrigin }));
 }
 
 /** Agents close stdin once they have written their JSON; a stdin that stays open (a script's) is not waited for longer. */
