@@ -16,6 +16,8 @@ import { titleOf, type TaskChanges, type TaskRecord } from './task-store.js';
 const SETTLE_MS = 400;
 /** The agent's own reports are deliberate, not a screen's guess: they settle sooner (idle within 2 s of a reply, issue 7). */
 const AGENT_SETTLE_MS = 200;
+/** A quiet screen ends a turn the agent did not report as ended only when the agent has said nothing for this long. */
+const AGENT_SILENCE_MS = 1000;
 
 /**
  * A task's status after its agent's activity went from `previous` to `next` (DESIGN.md §5):
@@ -41,8 +43,9 @@ interface Run {
   appliedReason: string;
   /** Whether the agent reports itself (hooks, plugin): from its first report on, the screen's verdicts are ignored. */
   agentReports: boolean;
-  /** When the latest of the agent's own reports was made. */
+  /** When the latest of the agent's own reports was made, and when the daemon got one last. */
   lastReportAt: number;
+  lastReportReceived: number;
   pending: ActivityReport | undefined;
   timer: NodeJS.Timeout | undefined;
   /** The run's writes, one after the other; the first waits until the start has been recorded. */
@@ -80,6 +83,7 @@ export class AgentStatus {
       appliedReason: options.reason ?? '',
       agentReports: options.agentReports,
       lastReportAt: 0,
+      lastReportReceived: 0,
       pending: undefined,
       timer: undefined,
       writes: (options.ready ?? Promise.resolve()).then(
@@ -113,10 +117,15 @@ export class AgentStatus {
     if (!run) return;
     // Once the agent reports itself, its screen only ends a turn the agent did not report as
     // ended (Claude Code fires no hook when interrupted with Esc): a quiet screen while it
-    // runs. Working agents animate their screens.
-    if (report.source === 'screen' && run.agentReports && !(report.state === 'idle' && run.applied === 'running')) return;
+    // runs, with no word from the agent meanwhile (a permission dialog is quiet too, and its
+    // hook may come a moment later). Working agents animate their screens.
+    if (report.source === 'screen' && run.agentReports) {
+      const silent = run.pending === undefined && Date.now() - run.lastReportReceived >= AGENT_SILENCE_MS;
+      if (!(report.state === 'idle' && run.applied === 'running' && silent)) return;
+    }
     if (report.source === 'agent') {
       run.agentReports = true;
+      run.lastReportReceived = Date.now();
       // Hooks run side by side: one that started before the latest taken is out of date.
       if (report.at !== undefined) {
         if (report.at < run.lastReportAt) return;
