@@ -120,8 +120,27 @@ export interface TerminalInfo {
 /** Notification the daemon sends during `task.start`: output of the setup script, as it comes. */
 export const SETUP_OUTPUT_NOTIFICATION = 'task.setup_output';
 
+/**
+ * Notification the daemon sends a `task.subscribe`r whenever one of its projects' tasks
+ * change: the tasks that are new or differ, the refs of those that are gone, and the
+ * project's unreadable files as they are now.
+ */
+export const TASKS_CHANGED_NOTIFICATION = 'task.changed';
+
+export interface TaskListChange {
+  project: string;
+  /** Tasks that are new or differ from the last list or change sent, whole. */
+  tasks: TaskInfo[];
+  /** Refs (`id:slug`) of the project's tasks that no longer exist. */
+  removed: string[];
+  /** Every file of the project that cannot be read, now. */
+  problems: TaskProblem[];
+}
+
 /** A task file that could not be read; listed next to the tasks that could. */
 export interface TaskProblem {
+  /** The project the file belongs to. */
+  project: string;
   path: string;
   reason: string;
 }
@@ -181,6 +200,8 @@ export const Methods = {
   prepareTask: request<P.PrepareTaskParams, PreparedTask>('task.prepare'),
   createTask: request<P.CreateTaskParams, TaskDetail>('task.create'),
   listTasks: request<P.ListTasksParams, TaskList>('task.list'),
+  /** task.list, then `task.changed` notifications for as long as the connection stays open. */
+  subscribeTasks: request<P.ListTasksParams, TaskList>('task.subscribe'),
   getTask: request<P.TaskRefParams, TaskDetail>('task.get'),
   taskPath: request<P.TaskRefParams, { path: string }>('task.path'),
   completeTask: request<P.TaskRefParams, TaskDetail>('task.complete'),

@@ -38,6 +38,7 @@ export class JsonRpcClient {
   private buffer: Buffer = Buffer.alloc(0);
   private failure: string | undefined;
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
+  private closeHandler: ((reason: string) => void) | undefined;
 
   constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -58,7 +59,13 @@ export class JsonRpcClient {
     this.notificationHandlers.set(method, handler);
   }
 
+  /** Called once when the connection ends, with why (not when the client closes it itself). */
+  onClose(handler: (reason: string) => void): void {
+    this.closeHandler = handler;
+  }
+
   close(): void {
+    this.closeHandler = undefined;
     this.fail('the connection was closed by the client');
     this.socket.destroy();
   }
@@ -106,7 +113,10 @@ export class JsonRpcClient {
   }
 
   private fail(reason: string): void {
-    this.failure ??= reason;
+    if (this.failure === undefined) {
+      this.failure = reason;
+      this.closeHandler?.(reason);
+    }
     for (const [id, pending] of this.pending) {
       this.pending.delete(id);
       pending.reject(new RpcRequestError(`${pending.method}: ${reason}`, undefined));

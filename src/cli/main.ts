@@ -41,6 +41,7 @@ function buildCli(): CAC {
     .command('status', 'Overview of the tasks, grouped by status')
     .option('--all', 'Every project the daemon knows, not only this one')
     .option('--json', 'Print an array of tasks as JSON (the format is stable)')
+    .option('--watch', 'Print it again whenever a task changes, until ctrl-c (with --json: one array per line)')
     .action(async (options) => (await import('./commands/status.js')).status(options));
 
   cli.command('complete <task>', 'Mark a task completed').action(async (ref: string) => (await tasks()).complete(String(ref)));

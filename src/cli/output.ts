@@ -1,11 +1,12 @@
-import type { TaskStatus } from '../../protocol/daemon.js';
+import { homedir } from 'node:os';
+import type { TaskInfo, TaskProblem, TaskStatus } from '../../protocol/daemon.js';
 
 /** Colour only on a terminal and never with NO_COLOR (https://no-color.org). */
 function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 }
 
-const CODES = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36 } as const;
+const CODES = { bold: 1, dim: 2, inverse: 7, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36 } as const;
 export type Style = keyof typeof CODES;
 
 export function paint(text: string, style: Style, enabled = useColor()): string {
@@ -19,6 +20,34 @@ export const STATUS_STYLE: Record<TaskStatus, Style> = {
   completed: 'cyan',
   reviewed: 'blue',
 };
+
+/** For a finished task: what its branch would bring to the base, and whether it merges cleanly; or that it was merged. */
+export function branchSummary(task: TaskInfo, color = useColor()): string {
+  if (task.merged_commit) return paint(`merged ${task.merged_commit.slice(0, 7)}`, 'dim', color);
+  const changes = task.changes;
+  if (!changes) return '';
+  if (changes.ahead === 0) return paint('nothing to merge', 'dim', color);
+  const size = `+${changes.ahead}, ${changes.files} file${changes.files === 1 ? '' : 's'}`;
+  return changes.conflicts.length > 0 ? `${size}, ${paint('conflicts', 'red', color)}` : `${size}, ${paint('clean', 'green', color)}`;
+}
+
+/** ● when an agent runs, how many watch it, and ? when it waits for a person's answer. */
+export function liveness(task: TaskInfo, color = useColor()): string {
+  if (!task.alive) return '';
+  const viewers = task.viewers > 0 ? ` ${task.viewers} viewer${task.viewers > 1 ? 's' : ''}` : '';
+  return `${paint(`●${viewers}`, 'green', color)}${task.waiting ? paint(' ?', 'yellow', color) : ''}`;
+}
+
+/** A file that cannot be read, as a sentence; a config error's message names its file already. */
+export function problemSentence(problem: TaskProblem): string {
+  return problem.reason.includes(problem.path) ? problem.reason : `cannot read ${problem.path}: ${problem.reason}.`;
+}
+
+/** A path under the home directory as ~/…, as people write it. */
+export function tildify(path: string): string {
+  const home = homedir();
+  return path === home || path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+}
 
 /** "just now", "5m ago", "3h ago", "2d ago" — for a timestamp from a task file. */
 export function age(timestamp: string | null, now = Date.now()): string {
@@ -60,11 +89,12 @@ function pad(cell: string, width: number): string {
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-function visibleLength(text: string): number {
+export function visibleLength(text: string): number {
   return text.replace(ANSI, '').length;
 }
 
-function truncate(line: string, width: number): string {
+/** The line cut to `width` columns with an ellipsis, colours kept. */
+export function truncate(line: string, width: number): string {
   if (visibleLength(line) <= width) return line;
   let visible = 0;
   let out = '';

@@ -20,6 +20,7 @@ import {
   type TaskDetail,
   type TaskInfo,
   type TaskList,
+  type TaskListChange,
   type TaskStatus,
   type TerminalInfo,
 } from '../../protocol/daemon.js';
@@ -38,6 +39,7 @@ import type { UserDirs } from './paths.js';
 import { openProject, type Project } from './project.js';
 import { ProjectRegistry } from './registry.js';
 import { assertValidSlug } from './slug.js';
+import { TaskFeed } from './task-feed.js';
 import { TaskLog } from './task-log.js';
 import { refOf, TaskStore, titleOf, type TaskChanges, type TaskRecord } from './task-store.js';
 import { holderKey, type Terminals } from './terminals.js';
@@ -61,10 +63,12 @@ export class Orchestra {
   private readonly runs: AgentRuns;
   private readonly status: AgentStatus;
   private readonly stores = new Map<string, TaskStore>();
+  private readonly feed: TaskFeed;
 
   constructor(options: OrchestraOptions) {
     this.dirs = options.dirs;
     this.terminals = options.terminals;
+    this.feed = new TaskFeed({ tasks: (root) => this.projectTasks(root), withChanges });
     this.status = new AgentStatus(options.dirs, (root) => this.projectAt(root));
     this.runs = new AgentRuns(options.dirs, options.daemonSocket, this.status);
     this.registry = new ProjectRegistry(options.dirs.state);
@@ -72,7 +76,7 @@ export class Orchestra {
 
   /** Writes `.orchestra/` with a commented config and a setup script template, keeping files that exist. */
   async initProject(cwd: string): Promise<InitResult> {
-    const root = await findProjectRoot(cwd);
+    const root = await this.projectRoot(cwd);
     const files: Array<[string, string, number]> = [
       [projectConfigPath(root), CONFIG_TEMPLATE, 0o644],
       [join(root, '.orchestra', 'setup.sh'), SETUP_TEMPLATE, 0o755],
@@ -89,7 +93,6 @@ export class Orchestra {
         result.existing.push(path);
       }
     }
-    await this.registry.add(root);
     return result;
   }
 
@@ -127,16 +130,43 @@ export class Orchestra {
   }
 
   async listTasks(params: ListTasksParams): Promise<TaskList> {
-    const roots = params.all ? this.registry.list().filter((root) => existsSync(root)) : [await this.projectRoot(params.cwd)];
     const result: TaskList = { tasks: [], problems: [] };
-    for (const root of roots) {
-      const project = this.projectAt(root);
-      const { tasks, problems } = await project.store.list();
-      result.tasks.push(...(await Promise.all(tasks.map((t) => withChanges(info(t, project))))));
+    for (const root of await this.listedRoots(params)) {
+      const { tasks, problems } = await this.projectTasks(root);
+      result.tasks.push(...(await Promise.all(tasks.map(withChanges))));
       result.problems.push(...problems);
-      if (project.configError) result.problems.push({ path: project.configError.file, reason: project.configError.message });
     }
     return result;
+  }
+
+  /**
+   * The tasks as `listTasks` gives them, and then every change to them as it happens, until
+   * `unsubscribe` (the daemon's change events, DESIGN.md §1).
+   */
+  subscribeTasks(params: ListTasksParams, listener: (change: TaskListChange) => void): Promise<{ list: TaskList; unsubscribe: () => void }> {
+    return this.listedRoots(params).then((roots) => this.feed.subscribe(roots, params.all ?? false, listener));
+  }
+
+  /** Something outside the task files changed what a project's tasks show: an agent started, ended, or gained a viewer. */
+  terminalChanged(holder: HolderTask): void {
+    this.feed.touch(holder.project);
+  }
+
+  /** Stops following changes (the daemon is stopping). */
+  close(): void {
+    this.feed.close();
+  }
+
+  private async listedRoots(params: ListTasksParams): Promise<string[]> {
+    return params.all ? this.registry.list().filter((root) => existsSync(root)) : [await this.projectRoot(params.cwd)];
+  }
+
+  /** A project's tasks without their branches' changes (which cost git work), and what cannot be read. */
+  private async projectTasks(root: string): Promise<TaskList> {
+    const project = this.projectAt(root);
+    const { tasks, problems } = await project.store.list();
+    if (project.configError) problems.push({ path: project.configError.file, reason: project.configError.message });
+    return { tasks: tasks.map((t) => info(t, project)), problems: problems.map((problem) => ({ project: root, ...problem })) };
   }
 
   async getTask(cwd: string, ref: string): Promise<TaskDetail> {
@@ -213,6 +243,8 @@ export class Orchestra {
     const strategy = params.strategy ?? 'merge';
     const alive = project.terminals.state(holderKey(project.root, task.id)) !== undefined;
     const merged = await mergeTask(project.root, task, alive, { strategy, commit: params.commit ?? false, force: params.force ?? false });
+    // The base branch has moved: what every finished task would bring to it may differ now.
+    this.feed.touch(project.root, true);
     task = await project.store.update(task, { merged_commit: merged });
     let removed: string | null = null;
     let deleted: string | null = null;
@@ -298,7 +330,10 @@ export class Orchestra {
   private async projectRoot(cwd: string | undefined): Promise<string> {
     if (!cwd) throw new UsageError('The request names no directory (cwd) to find the project in.');
     const root = await findProjectRoot(cwd);
-    await this.registry.add(root);
+    if (!this.registry.has(root)) {
+      await this.registry.add(root);
+      this.feed.touch(root);
+    }
     return root;
   }
 
@@ -309,7 +344,7 @@ export class Orchestra {
   private projectAt(root: string): Project {
     let store = this.stores.get(root);
     if (!store) {
-      store = new TaskStore(root);
+      store = new TaskStore(root, () => this.feed.touch(root));
       this.stores.set(root, store);
     }
     return openProject(root, store, this.dirs, this.terminals);

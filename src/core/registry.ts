@@ -21,6 +21,10 @@ export class ProjectRegistry {
     return [...this.roots].sort();
   }
 
+  has(root: string): boolean {
+    return this.roots.has(root);
+  }
+
   /** Remembers `root`; only the first sighting of a project writes the file. */
   add(root: string): Promise<void> {
     if (this.roots.has(root)) return this.saving;

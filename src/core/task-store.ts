@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { TASK_STATUSES, type TaskProblem, type TaskStatus } from '../../protocol/daemon.js';
+import { TASK_STATUSES, type TaskStatus } from '../../protocol/daemon.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { closestMatches } from './fuzzy.js';
 import { parseTaskFile, renderTaskFile, TaskFileError, updateFrontMatter, type FrontValue } from './task-file.js';
@@ -41,14 +41,24 @@ const FILE_NAME = /^(\d+):([a-z0-9][a-z0-9-]*)\.md$/;
 const STRING_KEYS = ['base_branch', 'agent', 'branch', 'worktree', 'created', 'updated', 'merged_commit', 'waiting'] as const;
 const KNOWN_KEYS = new Set<string>(['status', 'exit_code', ...STRING_KEYS]);
 
-type CacheEntry = { stamp: string; result: TaskRecord | TaskProblem };
+/** A task file that cannot be read, and why. */
+export interface UnreadableFile {
+  path: string;
+  reason: string;
+}
+
+type CacheEntry = { stamp: string; result: TaskRecord | UnreadableFile };
 
 export class TaskStore {
   readonly dir: string;
   private readonly cache = new Map<string, CacheEntry>();
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly projectRoot: string) {
+  constructor(
+    readonly projectRoot: string,
+    /** Called after every write (for the daemon's change events). */
+    private readonly changed: () => void = () => {},
+  ) {
     this.dir = join(projectRoot, '.orchestra', 'tasks');
   }
 
@@ -57,7 +67,7 @@ export class TaskStore {
    * the others. Synchronous file calls on purpose: a hundred cached stats take a
    * millisecond this way and several through the thread pool.
    */
-  async list(): Promise<{ tasks: TaskRecord[]; problems: TaskProblem[] }> {
+  async list(): Promise<{ tasks: TaskRecord[]; problems: UnreadableFile[] }> {
     let names: string[];
     try {
       names = readdirSync(this.dir);
@@ -66,7 +76,7 @@ export class TaskStore {
       throw error;
     }
     const tasks: TaskRecord[] = [];
-    const problems: TaskProblem[] = [];
+    const problems: UnreadableFile[] = [];
     const seen = new Set<string>();
     for (const name of names) {
       if (!name.endsWith('.md') || name.startsWith('.')) continue;
@@ -180,7 +190,7 @@ export class TaskStore {
   }
 
   private serialize<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.writes.then(operation, operation);
+    const result = this.writes.then(operation, operation).finally(this.changed);
     this.writes = result.catch(() => undefined);
     return result;
   }
@@ -207,7 +217,7 @@ export class TaskStore {
     return result;
   }
 
-  private read(path: string): TaskRecord | TaskProblem | undefined {
+  private read(path: string): TaskRecord | UnreadableFile | undefined {
     let stats;
     try {
       stats = statSync(path);
@@ -218,7 +228,7 @@ export class TaskStore {
     const stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
     const cached = this.cache.get(path);
     if (cached?.stamp === stamp) return cached.result;
-    let result: TaskRecord | TaskProblem;
+    let result: TaskRecord | UnreadableFile;
     try {
       result = parseRecord(path, readFileSync(path, 'utf8'));
     } catch (error) {

@@ -41,6 +41,8 @@ export interface TerminalEvents {
   activity(task: HolderTask, verdict: ActivityVerdict): void;
   /** An agent has exited (status null: its holder vanished without saying how). */
   exited(task: HolderTask, status: ExitStatus | null, cause: string): Promise<void>;
+  /** What `state` says of the task's terminal changed: an agent runs now, or no more, or its viewers changed. */
+  changed(task: HolderTask): void;
 }
 
 /**

@@ -39,6 +39,11 @@ export class DaemonClient {
     this.rpc.onNotification(method, handler);
   }
 
+  /** Called when the daemon goes away (stopped, replaced, crashed); not after `close`. */
+  onClose(handler: (reason: string) => void): void {
+    this.rpc.onClose(handler);
+  }
+
   close(): void {
     this.rpc.close();
   }

@@ -262,9 +262,12 @@ export class HolderSupervisor implements Terminals {
       finished: new Promise((resolve) => (resolveFinished = resolve)),
     };
     this.holders.set(key, tracked);
+    this.events.changed(tracked.task);
     connection.onMessage((message) => {
-      if (message.t === 'viewers') tracked.viewers = message.count;
-      else if (message.t === 'activity') this.events.activity(tracked.task, { state: message.state, reason: message.reason, cause: message.cause });
+      if (message.t === 'viewers') {
+        tracked.viewers = message.count;
+        this.events.changed(tracked.task);
+      } else if (message.t === 'activity') this.events.activity(tracked.task, { state: message.state, reason: message.reason, cause: message.cause });
       else if (message.t === 'exit') tracked.exit = { code: message.code, signal: message.signal };
     });
     connection.onClose(() => {
@@ -298,7 +301,10 @@ export class HolderSupervisor implements Terminals {
       this.log.error(`could not record the end of task ${task.id}:${task.slug}: ${errorMessage(error)}`);
     }
     // Known as running until its end is recorded, so that no start slips in between.
-    if (this.holders.get(key)?.agentPid === holder.agentPid) this.holders.delete(key);
+    if (this.holders.get(key)?.agentPid === holder.agentPid) {
+      this.holders.delete(key);
+      this.events.changed(task);
+    }
     this.log.info(`task ${task.id}:${task.slug}: agent ended: ${describeExit(exit)}${cause ? ` (${cause})` : ''}`);
   }
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DAEMON_PROTOCOL_VERSION, Methods, SETUP_OUTPUT_NOTIFICATION } from '../../protocol/daemon.js';
+import { DAEMON_PROTOCOL_VERSION, Methods, SETUP_OUTPUT_NOTIFICATION, TASKS_CHANGED_NOTIFICATION } from '../../protocol/daemon.js';
 import { Params } from '../../protocol/daemon-params.js';
 import { Orchestra } from '../core/orchestra.js';
 import { assertSocketPathLength, daemonSocketPath, ensurePrivateDir, userDirs } from '../core/paths.js';
@@ -26,6 +26,7 @@ export async function runDaemon(): Promise<void> {
     found: (task, agent) => core.agentFound(task, agent),
     activity: (task, verdict) => core.agentActivity(task, verdict),
     exited: (task, status, cause) => core.agentExited(task, status, cause),
+    changed: (task) => core.terminalChanged(task),
   });
   const core = new Orchestra({ dirs, terminals: holders, daemonSocket: socketPath });
   const server = new RpcServer(socketPath, log);
@@ -39,6 +40,7 @@ export async function runDaemon(): Promise<void> {
     stopping = true;
     log.info(`stopping (${reason})`);
     await server.close();
+    core.close();
     holders.release();
     markStopped();
   };
@@ -62,6 +64,11 @@ export async function runDaemon(): Promise<void> {
   server.on(Methods.prepareTask, Params.prepareTask, (p) => core.prepareTask(p));
   server.on(Methods.createTask, Params.createTask, (p) => core.createTask(p));
   server.on(Methods.listTasks, Params.listTasks, (p) => core.listTasks(p));
+  server.on(Methods.subscribeTasks, Params.listTasks, async (p, context) => {
+    const { list, unsubscribe } = await core.subscribeTasks(p, (change) => context.notify(TASKS_CHANGED_NOTIFICATION, change));
+    context.onClose(unsubscribe);
+    return list;
+  });
   server.on(Methods.getTask, Params.taskRef, (p) => core.getTask(p.cwd, p.ref));
   server.on(Methods.taskPath, Params.taskRef, (p) => core.taskPath(p.cwd, p.ref));
   server.on(Methods.completeTask, Params.taskRef, (p) => core.completeTask(p.cwd, p.ref));

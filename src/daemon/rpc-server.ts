@@ -11,6 +11,8 @@ import type { Logger } from './log.js';
 /** What a handler may do besides replying: send notifications to the asking client while it works. */
 export interface RequestContext {
   notify(method: string, params: unknown): void;
+  /** Runs `callback` when the client's connection closes (at once if it has): the end of a subscription. */
+  onClose(callback: () => void): void;
 }
 
 /** A request handler: validated parameters in, result out. Thrown OrchestraErrors become error replies. */
@@ -81,10 +83,12 @@ export class RpcServer {
     });
     const entry = { socket, connection };
     this.connections.add(entry);
+    const closeCallbacks: Array<() => void> = [];
     const drop = () => {
       if (!this.connections.delete(entry)) return;
       connection.dispose();
       socket.destroy();
+      for (const callback of closeCallbacks.splice(0)) callback();
     };
     connection.onError(([error]) => {
       this.log.warn(`dropping a client connection: ${errorMessage(error)}`);
@@ -93,7 +97,10 @@ export class RpcServer {
     connection.onClose(drop);
     socket.on('error', drop);
     for (const route of this.routes) {
-      const context: RequestContext = { notify: (method, params) => void connection.sendNotification(method, params).catch(() => undefined) };
+      const context: RequestContext = {
+        notify: (method, params) => void connection.sendNotification(method, params).catch(() => undefined),
+        onClose: (callback) => (this.connections.has(entry) ? closeCallbacks.push(callback) : callback()),
+      };
       connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params, context));
     }
     connection.listen();

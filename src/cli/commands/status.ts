@@ -1,39 +1,70 @@
-import { homedir } from 'node:os';
-import { Methods, TASK_STATUSES, type TaskInfo, type TaskProblem } from '../../../protocol/daemon.js';
+import { Methods, TASK_STATUSES, type TaskInfo, type TaskList } from '../../../protocol/daemon.js';
 import { printJson, withDaemon } from '../context.js';
-import { age, paint, STATUS_STYLE, table } from '../output.js';
+import { age, branchSummary, liveness, paint, problemSentence, STATUS_STYLE, table, tildify } from '../output.js';
 
 export interface StatusOptions {
   all?: boolean;
   json?: boolean;
+  watch?: boolean;
 }
 
 /** `orchestra status`: the project's tasks grouped by status, in the order a task moves through them. */
 export async function status(options: StatusOptions): Promise<void> {
+  if (options.watch) return watch(options);
   const list = await withDaemon((c) => c.request(Methods.listTasks, { cwd: process.cwd(), all: options.all }));
   for (const problem of list.problems) process.stderr.write(`orchestra: ${problemSentence(problem)}\n`);
   if (options.json) return printJson(list.tasks);
+  process.stdout.write(overview(list, options));
+}
+
+/**
+ * `status --watch`: the overview again whenever a task changes, from the daemon's change
+ * events (no polling), until ctrl-c. On a terminal each overview replaces the last; into a
+ * pipe they follow each other, and with --json each is one line of JSON.
+ */
+async function watch(options: StatusOptions): Promise<void> {
+  const { LiveTasks } = await import('../../daemon/live-tasks.js');
+  const tty = Boolean(process.stdout.isTTY);
+  let timer: NodeJS.Timeout | undefined;
+  const print = () => {
+    timer = undefined;
+    const list = { tasks: live.list, problems: live.problems };
+    if (options.json) return void process.stdout.write(`${JSON.stringify(list.tasks)}\n`);
+    const problems = list.problems.map((problem) => `${paint(`orchestra: ${problemSentence(problem)}`, 'yellow')}\n`).join('');
+    const stamp = paint(`orchestra status --watch · ${new Date().toLocaleTimeString()} · ctrl-c stops`, 'dim');
+    process.stdout.write(tty ? `\x1b[H\x1b[2J${stamp}\n\n${overview(list, options)}${problems}` : `${overview(list, options)}\n`);
+  };
+  const live = new LiveTasks(
+    { cwd: process.cwd(), all: options.all },
+    {
+      // A burst of changes is one overview.
+      changed: () => (timer ??= setTimeout(print, 50)),
+      connection: (_state, detail) => process.stderr.write(`orchestra: ${detail}\n`),
+    },
+  );
+  await live.open();
+  await new Promise<never>(() => {});
+}
+
+/** The overview as text, a project at a time. */
+function overview(list: TaskList, options: StatusOptions): string {
   if (list.tasks.length === 0) {
-    console.log(options.all ? 'No tasks in any project yet.' : 'No tasks yet; create one with: orchestra new <slug> -m "what the agent should do"');
-    return;
+    return options.all ? 'No tasks in any project yet.\n' : 'No tasks yet; create one with: orchestra new <slug> -m "what the agent should do"\n';
   }
   const width = process.stdout.isTTY ? process.stdout.columns : undefined;
   const projects = [...new Set(list.tasks.map((t) => t.project))];
+  const lines: string[] = [];
   projects.forEach((project, index) => {
     if (options.all) {
-      if (index > 0) console.log();
-      console.log(paint(tildify(project), 'bold'));
+      if (index > 0) lines.push('');
+      lines.push(paint(tildify(project), 'bold'));
     }
-    printGroups(list.tasks.filter((t) => t.project === project), width);
+    lines.push(...groups(list.tasks.filter((t) => t.project === project), width));
   });
+  return `${lines.join('\n')}\n`;
 }
 
-/** A task file's problem names the file; a config error's message names it already. */
-function problemSentence(problem: TaskProblem): string {
-  return problem.reason.includes(problem.path) ? problem.reason : `cannot read ${problem.path}: ${problem.reason}.`;
-}
-
-function printGroups(tasks: TaskInfo[], width: number | undefined): void {
+function groups(tasks: TaskInfo[], width: number | undefined): string[] {
   const rows: string[][] = [];
   const headings = new Map<number, string>();
   for (const status of TASK_STATUSES) {
@@ -43,35 +74,14 @@ function printGroups(tasks: TaskInfo[], width: number | undefined): void {
     for (const task of group) {
       // What a waiting agent waits for matters more than the title: someone has to answer it.
       const about = task.waiting ? paint(`waits for ${task.waiting}`, 'yellow') : task.title;
-      rows.push([String(task.id), task.slug, task.agent, liveness(task), task.base_branch ?? '-', review(task), age(task.updated ?? task.created), about]);
+      rows.push([String(task.id), task.slug, task.agent, liveness(task), task.base_branch ?? '-', branchSummary(task), age(task.updated ?? task.created), about]);
     }
   }
-  const lines = table(rows, { indent: '  ', width });
-  lines.forEach((line, i) => {
+  const lines: string[] = [];
+  table(rows, { indent: '  ', width }).forEach((line, i) => {
     const heading = headings.get(i);
-    if (heading) console.log(heading);
-    console.log(line);
+    if (heading) lines.push(heading);
+    lines.push(line);
   });
-}
-
-/** For a finished task: what its branch would bring to the base, and whether it merges cleanly; or that it was merged. */
-function review(task: TaskInfo): string {
-  if (task.merged_commit) return paint(`merged ${task.merged_commit.slice(0, 7)}`, 'dim');
-  const changes = task.changes;
-  if (!changes) return '';
-  if (changes.ahead === 0) return paint('nothing to merge', 'dim');
-  const size = `+${changes.ahead}, ${changes.files} file${changes.files === 1 ? '' : 's'}`;
-  return changes.conflicts.length > 0 ? `${size}, ${paint('conflicts', 'red')}` : `${size}, ${paint('clean', 'green')}`;
-}
-
-/** ● when an agent runs, how many watch it, and ? when it waits for a person's answer. */
-function liveness(task: TaskInfo): string {
-  if (!task.alive) return '';
-  const viewers = task.viewers > 0 ? ` ${task.viewers} viewer${task.viewers > 1 ? 's' : ''}` : '';
-  return `${paint(`●${viewers}`, 'green')}${task.waiting ? paint(' ?', 'yellow') : ''}`;
-}
-
-function tildify(path: string): string {
-  const home = homedir();
-  return path === home || path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+  return lines;
 }
