@@ -20,9 +20,11 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * What a client is: a `viewer` sees the terminal and types into it; `readonly` only sees;
- * `control` streams nothing and asks for screens, stops and events (the daemon, `peek`).
+ * `preview` sees like readonly but is no person watching (`orchestra ui`'s preview pane):
+ * it is not counted as a viewer, and gets a fresh snapshot whenever the terminal's size
+ * changes; `control` streams nothing and asks for screens, stops and events (the daemon, `peek`).
  */
-export const ROLES = ['viewer', 'readonly', 'control'] as const;
+export const ROLES = ['viewer', 'readonly', 'preview', 'control'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The task a holder serves; written into its metadata file so a restarted daemon can find it. */
@@ -196,6 +198,14 @@ export interface HolderMeta {
   started: string;
   exit: ExitStatus | null;
 }
+
+/**
+ * How the holder leaves the agent's last screen in the task's log (its stdout) when the
+ * agent exits, so that the screen can be read after the holder has gone (`orchestra ui`
+ * shows it for a stopped task).
+ */
+export const LAST_SCREEN_START = "--- the agent's last screen ---";
+export const LAST_SCREEN_END = '--- end of screen ---';
 
 // ---- framing ----
 

@@ -89,10 +89,10 @@ export class HolderServer {
     });
   }
 
-  /** Viewers that see the terminal (viewer and readonly roles). */
+  /** People who see the terminal (viewer and readonly roles; a preview pane is no one). */
   get viewers(): number {
     let count = 0;
-    for (const client of this.clients) if (client.role === 'viewer' || client.role === 'readonly') count++;
+    for (const client of this.clients) if (isPerson(client.role)) count++;
     return count;
   }
 
@@ -181,13 +181,13 @@ export class HolderServer {
         // One repaint per attach, so the agent draws for this viewer (a size change does it anyway).
         if (!this.takeSize(client)) this.agent.repaint();
       }
-      this.notifyViewers();
+      if (isPerson(client.role)) this.notifyViewers();
       this.sync(client);
       return;
     }
     switch (message.t) {
       case 'input': {
-        if (client.role === 'readonly') return;
+        if (client.role === 'readonly' || client.role === 'preview') return;
         if (client.role !== 'viewer' || this.sizeOwner === client) return this.agent.write(message.data);
         // Another viewer: its terminal's answers are dropped (the owner's answer), and only
         // real keys make it the owner.
@@ -258,6 +258,8 @@ export class HolderServer {
     if (cols === this.mirror.cols && rows === this.mirror.rows) return false;
     this.mirror.resize(cols, rows);
     this.agent.resize(cols, rows);
+    // A preview keeps a terminal of the agent's size: the snapshot tells it the new one.
+    for (const client of this.clients) if (client.role === 'preview' && client.state === 'live') this.sync(client, true);
     return true;
   }
 
@@ -281,13 +283,18 @@ export class HolderServer {
       const next = [...this.clients].reverse().find((c) => c.role === 'viewer');
       if (next) this.takeSize(next);
     }
-    if (client.role === 'viewer' || client.role === 'readonly') this.notifyViewers();
+    if (isPerson(client.role)) this.notifyViewers();
   }
 
   private notifyViewers(): void {
     const count = this.viewers;
     for (const client of this.clients) if (client.role === 'control') this.send(client, { t: 'viewers', count });
   }
+}
+
+/** Whether a client of this role is a person looking at the terminal (counted as a viewer). */
+function isPerson(role: Role | undefined): boolean {
+  return role === 'viewer' || role === 'readonly';
 }
 
 function isFileWithInode(path: string, inode: number): boolean {

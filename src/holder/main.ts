@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { HOLDER_PROTOCOL_VERSION, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { HOLDER_PROTOCOL_VERSION, LAST_SCREEN_END, LAST_SCREEN_START, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
 import { AgentPty } from './agent-pty.js';
 import { HolderServer } from './holder-server.js';
 import { ScreenActivity } from './screen-activity.js';
@@ -72,7 +72,7 @@ async function main(specPath: string): Promise<void> {
       writeMeta(status);
       // The holder's output is the task's log: keep the agent's last words there, since the
       // screen goes with the holder (an agent that dies at once usually says why).
-      process.stdout.write(`--- the agent's last screen ---\n${await mirror.text(0, false)}\n--- end of screen ---\n`);
+      process.stdout.write(`${LAST_SCREEN_START}\n${await mirror.text(0, false)}\n${LAST_SCREEN_END}\n`);
       await server.exit(status);
       process.exit(0);
     });

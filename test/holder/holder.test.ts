@@ -108,6 +108,28 @@ describe('a holder', () => {
     numbers.forEach((n, i) => i > 0 && assert.equal(n, numbers[i - 1]! + 1, `line ${i}: ${numbers[i - 1]} then ${n}`));
   });
 
+  it('streams to a preview without counting it as a viewer, ignores its keys, and resends the screen when the size changes', async () => {
+    const control = await HolderConnection.open(socket, { role: 'control', cols: 80, rows: 24 });
+    const counts: number[] = [];
+    control.onMessage((message) => message.t === 'viewers' && counts.push(message.count));
+    const preview = await HolderConnection.open(socket, { role: 'preview', cols: 80, rows: 24 });
+    assert.equal(preview.hello.viewers, 0);
+    const snapshots: Array<[number, number]> = [];
+    preview.onMessage((message) => message.t === 'snapshot' && snapshots.push([message.cols, message.rows]));
+    await waitFor(() => snapshots.length === 1, 'the first snapshot');
+    preview.send({ t: 'input', data: Buffer.from('typed by a preview\r') });
+    preview.send({ t: 'resize', cols: 50, rows: 10 });
+    // A person attaching at another size resizes the terminal: the preview gets the screen at that size.
+    const viewer = await HolderConnection.open(socket, { role: 'viewer', cols: 100, rows: 30 });
+    await waitFor(() => snapshots.some(([cols, rows]) => cols === 100 && rows === 30), 'a snapshot at the new size');
+    assert.deepEqual(counts, [1], 'only the person counts as a viewer');
+    viewer.close();
+    await waitFor(() => counts.length === 2, 'the person to leave');
+    assert.doesNotMatch(await control.screen(0, false), /typed by a preview/);
+    preview.close();
+    control.close();
+  });
+
   it('closes a connection that sends garbage, a bad version or an oversized frame, and no other', async () => {
     const watcher = await HolderConnection.open(socket, { role: 'control', cols: 80, rows: 24 });
     const abuse = async (bytes: Buffer) => {
