@@ -16,19 +16,26 @@ export interface AttachOptions {
  * tracking and its encodings, bracketed paste, focus events, application cursor keys and
  * keypad, kitty keyboard flags, scroll region, cursor style and visibility, attributes.
  */
-const RESET_MODES =
+export const RESET_MODES =
   '\x1b[?9l\x1b[?1000l\x1b[?1001l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?1016l' +
   '\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[=0;1u\x1b[r\x1b[0 q\x1b[?6l\x1b[?7h\x1b[4l\x1b[0m\x1b[?25h';
 /** The alternate screen keeps the user's screen and scrollback safe while attached; the title stack keeps the title. */
 const ENTER = '\x1b[22;0t\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE = `${RESET_MODES}\x1b[?1049l\x1b[23;0t`;
 
+/** How an attach ended: the line to show the person ("[detached from 3:fix-tests]") and the exit status. */
+export interface AttachEnd {
+  message: string;
+  code: number;
+}
+
 /**
- * `orchestra attach`: the user's terminal becomes the agent's, in raw mode, showing the
- * current screen at once; keys go to the agent, output comes back, resizes follow, and
- * the detach key leaves the agent running. Resolves with the exit status for the CLI.
+ * `orchestra attach` (and Enter in `orchestra ui`): the user's terminal becomes the
+ * agent's, in raw mode, showing the current screen at once; keys go to the agent, output
+ * comes back, resizes follow, and the detach key leaves the agent running. Resolves once
+ * the terminal is the user's again, saying how it ended.
  */
-export async function attach(info: TerminalInfo, options: AttachOptions = {}): Promise<number> {
+export async function attach(info: TerminalInfo, options: AttachOptions = {}): Promise<AttachEnd> {
   const stdin = process.stdin;
   const stdout = process.stdout;
   if (!stdin.isTTY || !stdout.isTTY) {
@@ -45,7 +52,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     throw new OrchestraError(`Could not attach to task ${info.ref}: ${(error as Error).message}.`);
   }
 
-  return new Promise<number>((resolve) => {
+  return new Promise<AttachEnd>((resolve) => {
     let finished = false;
     const finish = (message: string, code: number) => {
       if (finished) return;
@@ -58,8 +65,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
       stdout.write(LEAVE);
       stdin.setRawMode(false);
       stdin.pause();
-      stdout.write(`${message}\n`);
-      resolve(code);
+      resolve({ message, code });
     };
     const forward = (text: string) => {
       if (text.length > 0 && !options.readOnly) connection.send({ t: 'input', data: Buffer.from(text, 'latin1') });

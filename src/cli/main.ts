@@ -110,6 +110,13 @@ function buildCli(): CAC {
     .option('-f, --follow', 'Keep printing what is added')
     .action(async (ref: string, options) => (await import('./commands/logs.js')).logs(String(ref), options));
   cli
+    .command('ui', 'Live dashboard: every task with its status, the selected agent\'s screen; keys attach, start, stop, complete, merge')
+    .option('--all', 'Every project the daemon knows, not only this one')
+    .example('orchestra ui --all')
+    .action(async (options) => {
+      process.exitCode = await (await import('../tui/main.js')).runUi(options);
+    });
+  cli
     .command('demo', 'Try Orchestra: a throwaway repository with two tasks run by the built-in demo agent')
     .action(async () => (await import('./commands/demo.js')).demo());
 

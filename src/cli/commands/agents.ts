@@ -1,4 +1,4 @@
-import { Methods, SETUP_OUTPUT_NOTIFICATION } from '../../../protocol/daemon.js';
+import { Methods, SETUP_OUTPUT_NOTIFICATION, type StartTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
 import { UsageError } from '../../core/errors.js';
 import { openControl } from '../../daemon/client.js';
 import { attach as attachTerminal } from '../attach.js';
@@ -26,25 +26,22 @@ export async function start(ref: string, options: StartOptions): Promise<void> {
   if (options.attach && !(process.stdin.isTTY && process.stdout.isTTY)) {
     throw new UsageError(`--attach needs a terminal; start without it and use 'orchestra peek ${ref}' to see the screen.`);
   }
-  const task = await withDaemon(async (client) => {
-    // The setup script's output, live, as the daemon runs it.
-    client.onNotification(SETUP_OUTPUT_NOTIFICATION, (params) => process.stdout.write(String((params as { data?: unknown }).data ?? '')));
-    return client.request(Methods.startTask, {
-      cwd: cwd(),
-      ref,
-      agent: options.agent,
-      skip_setup: options.skipSetup,
-      env: shellEnv(),
-      cols: process.stdout.isTTY ? process.stdout.columns : undefined,
-      rows: process.stdout.isTTY ? process.stdout.rows : undefined,
-    });
-  });
+  const size = process.stdout.isTTY ? { cols: process.stdout.columns, rows: process.stdout.rows } : {};
+  const task = await requestStart({ cwd: cwd(), ref, agent: options.agent, skip_setup: options.skipSetup, ...size }, (data) => process.stdout.write(data));
   console.log(`Started ${paint(task.ref, 'bold')} with ${task.agent} in ${task.worktree} (branch ${task.branch}).`);
   if (options.attach) {
     process.exitCode = await attachTo(task.ref);
     return;
   }
   console.log(`Attach with 'orchestra attach ${task.id}', or look with 'orchestra peek ${task.id}'.`);
+}
+
+/** Starts the task's agent with this shell's environment; `output` gets the setup script's output, live, as the daemon runs it. */
+export function requestStart(params: Omit<StartTaskParams, 'env'>, output: (data: string) => void): Promise<TaskDetail> {
+  return withDaemon((client) => {
+    client.onNotification(SETUP_OUTPUT_NOTIFICATION, (notification) => output(String((notification as { data?: unknown }).data ?? '')));
+    return client.request(Methods.startTask, { ...params, env: shellEnv() });
+  });
 }
 
 export async function stop(ref: string, options: { force?: boolean }): Promise<void> {
@@ -65,7 +62,9 @@ export async function attach(ref: string, options: { readOnly?: boolean; detachK
 
 async function attachTo(ref: string, options: { readOnly?: boolean; detachKey?: string } = {}): Promise<number> {
   const info = await withDaemon((c) => c.request(Methods.terminal, { cwd: cwd(), ref }));
-  return attachTerminal(info, options);
+  const end = await attachTerminal(info, options);
+  process.stdout.write(`${end.message}\n`);
+  return end.code;
 }
 
 /** `orchestra send`: types text into the agent, as if at its keyboard, without attaching. */

@@ -62,6 +62,7 @@ export async function demo(): Promise<void> {
   console.log(
     [
       `The demo project stays in ${dir}; both agents keep running. Try, from there:`,
+      '  orchestra ui                (every agent on one screen: Enter attaches, q quits)',
       '  orchestra status            orchestra attach 2        orchestra peek 1 --lines 20',
       '  orchestra logs 1            orchestra cd 1            orchestra stop 2',
       `Clean up: (cd ${dir} && orchestra stop 1 && orchestra stop 2) && rm -rf ${dir} ${worktrees}`,

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Methods, type TaskDetail } from '../../../protocol/daemon.js';
+import { Methods, type PrepareTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
 import type { DaemonClient } from '../../daemon/client.js';
 import { printJson, withDaemon } from '../context.js';
@@ -31,21 +31,30 @@ export async function newTask(slug: string, options: NewOptions): Promise<void> 
   const task = await withDaemon(async (client) => {
     if (options.message !== undefined) return client.request(Methods.createTask, { ...params, description: nonEmpty(options.message) });
     if (!process.stdin.isTTY) return client.request(Methods.createTask, { ...params, description: nonEmpty(readFileSync(0, 'utf8')) });
-    // Check slug, base and agent before the person writes a description that cannot be used.
-    const prepared = await client.request(Methods.prepareTask, params);
-    const draft = describeInEditor(prepared.slug, prepared.base_branch, prepared.agent);
-    try {
-      const created = await client.request(Methods.createTask, { ...params, description: nonEmpty(draft.description) });
-      rmSync(draft.dir, { recursive: true, force: true });
-      return created;
-    } catch (error) {
-      if (draft.description.trim() === '') rmSync(draft.dir, { recursive: true, force: true });
-      else if (error instanceof OrchestraError) throw new OrchestraError(`${error.message.replace(/\.$/, '')}; your description is kept in ${draft.file}.`, error.exitCode);
-      throw error;
-    }
+    return createInEditor(client, params);
   });
   if (options.json) return printJson(task);
   console.log(`Created ${paint(task.ref, 'bold')} (${task.status}, base ${task.base_branch}, agent ${task.agent}): ${task.path}`);
+}
+
+/**
+ * Creates a task whose description the person writes in their editor (`new` on a
+ * terminal, `n` in the dashboard). Slug, base and agent are checked before the editor
+ * opens, so no description is written for a task that cannot be made; when creating
+ * fails after all, the description is kept and the error says where.
+ */
+export async function createInEditor(client: DaemonClient, params: PrepareTaskParams): Promise<TaskDetail> {
+  const prepared = await client.request(Methods.prepareTask, params);
+  const draft = describeInEditor(prepared.slug, prepared.base_branch, prepared.agent);
+  try {
+    const created = await client.request(Methods.createTask, { ...params, description: nonEmpty(draft.description) });
+    rmSync(draft.dir, { recursive: true, force: true });
+    return created;
+  } catch (error) {
+    if (draft.description.trim() === '') rmSync(draft.dir, { recursive: true, force: true });
+    else if (error instanceof OrchestraError) throw new OrchestraError(`${error.message.replace(/\.$/, '')}; your description is kept in ${draft.file}.`, error.exitCode);
+    throw error;
+  }
 }
 
 const TEMPLATE_NOTE = (slug: string, base: string, agent: string) =>
@@ -71,17 +80,20 @@ function describeInEditor(slug: string, base: string, agent: string): { descript
 }
 
 export async function edit(ref: string): Promise<void> {
-  await withDaemon(async (client) => {
-    // By path, so that a file Orchestra cannot read can still be opened and repaired.
-    const { path } = await client.request(Methods.taskPath, { cwd: cwd(), ref });
-    openEditor(path);
-    try {
-      await client.request(Methods.getTask, { cwd: cwd(), ref });
-    } catch (error) {
-      if (!(error instanceof OrchestraError) || !existsSync(path)) throw error;
-      throw new OrchestraError(`${error.message.replace(/\.$/, '')}; the file is kept as you saved it: run 'orchestra edit ${ref}' to fix it.`);
-    }
-  });
+  await withDaemon((client) => editInEditor(client, cwd(), ref));
+}
+
+/** Opens the task's file in the person's editor, then checks that Orchestra can still read it. */
+export async function editInEditor(client: DaemonClient, cwd: string, ref: string): Promise<TaskDetail> {
+  // By path, so that a file Orchestra cannot read can still be opened and repaired.
+  const { path } = await client.request(Methods.taskPath, { cwd, ref });
+  openEditor(path);
+  try {
+    return await client.request(Methods.getTask, { cwd, ref });
+  } catch (error) {
+    if (!(error instanceof OrchestraError) || !existsSync(path)) throw error;
+    throw new OrchestraError(`${error.message.replace(/\.$/, '')}; the file is kept as you saved it: run 'orchestra edit ${ref}' to fix it.`);
+  }
 }
 
 export async function show(ref: string, options: { json?: boolean }): Promise<void> {

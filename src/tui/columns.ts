@@ -1,0 +1,35 @@
+/**
+ * How many terminal columns a character takes: two for the East Asian wide and fullwidth
+ * ranges and emoji, none for combining marks, one otherwise. A close approximation of
+ * wcwidth for text that was not drawn by a terminal (a stored screen), enough to cut it
+ * without running past the pane's edge.
+ */
+export function charColumns(codePoint: number): number {
+  if (codePoint < 0x300) return 1;
+  if ((codePoint >= 0x300 && codePoint <= 0x36f) || (codePoint >= 0x200b && codePoint <= 0x200f) || (codePoint >= 0xfe00 && codePoint <= 0xfe0f)) return 0;
+  const wide =
+    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
+    (codePoint >= 0x2e80 && codePoint <= 0xa4cf) ||
+    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
+    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
+    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
+    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
+    (codePoint >= 0x1f300 && codePoint <= 0x1f64f) ||
+    (codePoint >= 0x1f900 && codePoint <= 0x1f9ff) ||
+    (codePoint >= 0x20000 && codePoint <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+/** Plain text cut to at most `width` columns. */
+export function cutToColumns(text: string, width: number): string {
+  let used = 0;
+  let out = '';
+  for (const char of text) {
+    const columns = charColumns(char.codePointAt(0)!);
+    if (used + columns > width) break;
+    used += columns;
+    out += char;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * The keys a person presses, from the bytes a terminal in raw mode sends: named keys for
+ * the arrows and editing keys (both the normal and the application-mode encodings), and
+ * `char` for text. Sequences the dashboard has no use for are skipped whole, so that a
+ * function key never arrives as stray letters.
+ */
+export type KeyName =
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'pageup'
+  | 'pagedown'
+  | 'home'
+  | 'end'
+  | 'enter'
+  | 'escape'
+  | 'backspace'
+  | 'tab'
+  | 'ctrl-c'
+  | 'ctrl-l'
+  | 'ctrl-u'
+  | 'ctrl-z'
+  | 'char';
+
+export interface Key {
+  name: KeyName;
+  /** The character, for `char`. */
+  text?: string;
+}
+
+const SEQUENCES: Record<string, KeyName> = {
+  '[A': 'up',
+  '[B': 'down',
+  '[C': 'right',
+  '[D': 'left',
+  OA: 'up',
+  OB: 'down',
+  OC: 'right',
+  OD: 'left',
+  '[5~': 'pageup',
+  '[6~': 'pagedown',
+  '[H': 'home',
+  '[F': 'end',
+  OH: 'home',
+  OF: 'end',
+  '[1~': 'home',
+  '[4~': 'end',
+  '[7~': 'home',
+  '[8~': 'end',
+};
+
+const CONTROLS: Record<string, KeyName> = {
+  '\r': 'enter',
+  '\n': 'enter',
+  '\x7f': 'backspace',
+  '\b': 'backspace',
+  '\t': 'tab',
+  '\x03': 'ctrl-c',
+  '\x0c': 'ctrl-l',
+  '\x15': 'ctrl-u',
+  '\x1a': 'ctrl-z',
+};
+
+/** CSI with parameters and a final byte, or SS3 with one letter. */
+const ESCAPE_SEQUENCE = /^\x1b(\[[0-?]*[ -/]*[@-~]|O[@-~])/;
+
+export function parseKeys(input: string): Key[] {
+  const keys: Key[] = [];
+  for (let i = 0; i < input.length; ) {
+    const rest = input.slice(i);
+    if (rest[0] === '\x1b') {
+      const sequence = ESCAPE_SEQUENCE.exec(rest);
+      if (sequence) {
+        const name = SEQUENCES[sequence[1]!];
+        if (name) keys.push({ name });
+        i += sequence[0].length;
+      } else {
+        // A lone ESC (alt-<key> arrives as ESC then the key, which the key then follows).
+        keys.push({ name: 'escape' });
+        i += 1;
+      }
+      continue;
+    }
+    const char = String.fromCodePoint(rest.codePointAt(0)!);
+    const control = CONTROLS[char];
+    if (control) keys.push({ name: control });
+    else if (char >= ' ') keys.push({ name: 'char', text: char });
+    i += char.length;
+  }
+  return keys;
+}

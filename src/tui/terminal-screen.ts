@@ -1,0 +1,138 @@
+import { RESET_MODES } from '../cli/attach.js';
+
+/** The alternate screen keeps the user's screen and scrollback as they were; the cursor hides. */
+const ENTER = '\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J';
+/** Every mode the dashboard or an agent attached from it may have set, then the user's own screen. */
+const LEAVE = `${RESET_MODES}\x1b[?1049l`;
+
+/**
+ * The person's terminal while `orchestra ui` runs: raw keys in, a full-screen frame out
+ * (only the rows that changed are written), and the terminal given back as it was — on
+ * quit, on a signal, on a crash, and for a while in between (an attach, the editor).
+ */
+export class TerminalScreen {
+  private previous: string[] = [];
+  private active = false;
+  private readonly onData = (chunk: Buffer) => this.input(chunk.toString('utf8'));
+  private readonly onResize = () => {
+    this.previous = [];
+    this.resized();
+  };
+  /** The terminal is restored whatever ends the process: crash, signal, exit. */
+  private readonly onExit = () => this.restore();
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.restore();
+    process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+  };
+  private readonly onCrash = (error: unknown) => {
+    this.restore();
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`orchestra: ui: unexpected error: ${message}${process.env.ORCHESTRA_DEBUG === '1' && error instanceof Error ? `\n${error.stack}` : ' (ORCHESTRA_DEBUG=1 shows details)'}\n`);
+    process.exit(1);
+  };
+  private readonly onContinue = () => {
+    if (this.stopped) this.resume();
+  };
+  private stopped = false;
+  /** Between start and stop: the terminal may hold modes that must be undone. */
+  private started = false;
+
+  constructor(
+    private readonly input: (text: string) => void,
+    private readonly resized: () => void,
+  ) {}
+
+  get cols(): number {
+    return process.stdout.columns || 80;
+  }
+
+  get rows(): number {
+    return process.stdout.rows || 24;
+  }
+
+  start(): void {
+    this.started = true;
+    for (const [event, listener] of this.processListeners()) process.on(event, listener);
+    process.stdout.on('resize', this.onResize);
+    this.resume();
+  }
+
+  /** What the process may do to the dashboard: crash, get a signal, exit, be continued after ctrl-z. */
+  // any: the type Node's own listener signature uses.
+  private processListeners(): Array<[string, (...args: any[]) => void]> {
+    return [
+      ['exit', this.onExit],
+      ['uncaughtException', this.onCrash],
+      ['unhandledRejection', this.onCrash],
+      ...SIGNALS.map((signal): [string, (signal: NodeJS.Signals) => void] => [signal, this.onSignal]),
+      ['SIGCONT', this.onContinue],
+    ];
+  }
+
+  /** Draws a frame: one string per row, cut to the width already; rows that did not change are not written. */
+  draw(lines: string[]): void {
+    if (!this.active) return;
+    let out = '';
+    for (let row = 0; row < this.rows; row++) {
+      const line = lines[row] ?? '';
+      if (this.previous[row] === line) continue;
+      out += `\x1b[${row + 1};1H\x1b[0m${line}\x1b[0m\x1b[K`;
+    }
+    this.previous = lines.slice(0, this.rows);
+    if (out) process.stdout.write(out);
+  }
+
+  /** ctrl-l: the next frame is drawn whole, on a cleared screen (after something else wrote to the terminal). */
+  invalidate(): void {
+    this.previous = [];
+    if (this.active) process.stdout.write('\x1b[H\x1b[2J');
+  }
+
+  /** Gives the terminal back for a while (attach, the editor); `resume` takes it again. */
+  suspend(): void {
+    if (!this.active) return;
+    this.active = false;
+    process.stdin.removeListener('data', this.onData);
+    process.stdout.write(LEAVE);
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+
+  resume(): void {
+    this.stopped = false;
+    if (this.active) return;
+    this.active = true;
+    this.previous = [];
+    process.stdin.setRawMode(true);
+    process.stdin.resume();
+    process.stdin.on('data', this.onData);
+    process.stdout.write(ENTER);
+  }
+
+  /** ctrl-z: the terminal goes back to the shell, which stops the process; `fg` brings the dashboard back. */
+  backgroundSelf(): void {
+    this.suspend();
+    this.stopped = true;
+    process.kill(process.pid, 'SIGTSTP');
+  }
+
+  /** Ends: the terminal as it was before `start`. */
+  stop(): void {
+    this.restore();
+    for (const [event, listener] of this.processListeners()) process.removeListener(event, listener);
+    process.stdout.removeListener('resize', this.onResize);
+  }
+
+  /** Also while suspended: an agent attached from the dashboard may have set modes of its own. */
+  private restore(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.active = false;
+    process.stdin.removeListener('data', this.onData);
+    process.stdout.write(LEAVE);
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+}
+
+const SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
