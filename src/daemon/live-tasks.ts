@@ -72,6 +72,8 @@ export class LiveTasks {
     for (const change of early) this.apply(change);
     early = undefined;
     this.client = client;
+    // Closed while connecting again: this connection is not wanted either.
+    if (this.closed) return client.close();
     this.events.changed();
   }
 

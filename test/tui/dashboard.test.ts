@@ -231,6 +231,20 @@ describe('orchestra ui', () => {
     }
   });
 
+  it('says in one sentence why it cannot run: no terminal, no project', async () => {
+    const piped = await sandbox.run(['ui'], { cwd: repo });
+    assert.equal(piped.code, 2);
+    assert.equal(piped.stderr, "orchestra: ui needs a terminal; 'orchestra status' prints the same overview, and 'orchestra status --watch' follows it.\n");
+    const outside = new TestTerminal(process.execPath, [CLI, 'ui'], { cwd: sandbox.root, env: sandbox.env, cols: 80, rows: 24 });
+    try {
+      assert.equal(await outside.waitExit(), 1);
+      assert.match(outside.transcript, /^orchestra: \S+ is not inside a git repository; run orchestra inside one \(or 'git init' first\)\.\r\n$/);
+      assert.equal(outside.xterm.buffer.active.type, 'normal', 'the terminal was never taken');
+    } finally {
+      outside.kill();
+    }
+  });
+
   it('uses colour only without NO_COLOR, and --all shows every project', async () => {
     const plain = dashboard();
     try {
