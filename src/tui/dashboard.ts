@@ -37,7 +37,8 @@ interface Question {
 /** What the preview pane shows for the selected task: its live screen, or what is known of it without one. */
 type Pane =
   | { kind: 'live'; key: string; preview: Preview }
-  | { kind: 'static'; key: string; title: string; lines: string[] }
+  /** Text for a task without an agent: the screen its agent left (shown to its end), or its description (from the top), or an error. */
+  | { kind: 'static'; key: string; what: 'last screen' | 'description' | 'error'; lines: string[] }
   | { kind: 'none'; key: string | undefined };
 
 /** How often at most the screen is drawn while agents write (a preview follows at this rate). */
@@ -183,14 +184,13 @@ export class Dashboard {
         const detail = await actions.detailOf(task);
         if (this.pane.key !== key) return;
         const screen = lastScreen(detail.log);
-        const lines = screen ?? ['', ...detail.description.split('\n').map((line) => `  ${line}`)];
-        const how = detail.exit_code !== null ? `exit code ${detail.exit_code}` : 'it was stopped';
-        const title = screen ? `${task.ref} · no agent runs · its last screen (${how}) · s starts it` : `${task.ref} · ${task.status} · no agent runs · s starts it`;
-        this.pane = { kind: 'static', key, title, lines };
+        this.pane = screen
+          ? { kind: 'static', key, what: 'last screen', lines: screen }
+          : { kind: 'static', key, what: 'description', lines: ['', ...detail.description.split('\n').map((line) => `  ${line}`)] };
       }
     } catch (error) {
       // The agent may have ended between the list and the connection: the next change says so.
-      if (this.pane.key === key) this.pane = { kind: 'static', key, title: task.ref, lines: ['', `  ${errorMessage(error)}`] };
+      if (this.pane.key === key) this.pane = { kind: 'static', key, what: 'error', lines: ['', `  ${errorMessage(error)}`] };
     }
     this.requestFrame();
   }
@@ -211,9 +211,12 @@ export class Dashboard {
       return { title, lines: pane.preview.lines(width, height, this.options.color) };
     }
     if (pane.kind === 'static') {
-      // The end of a stored screen, cut like a live one.
+      const how = task.exit_code !== null ? `exit code ${task.exit_code}` : 'it was stopped';
+      const title = `${task.ref} · ${task.status} · no agent runs${pane.what === 'last screen' ? ` · its last screen (${how})` : ''} · s starts it`;
+      // A stored screen is cut like a live one, ending at its last row in use; a description reads from the top.
       const used = trimTrailingBlank(pane.lines);
-      return { title: pane.title, lines: used.slice(Math.max(0, used.length - height)).map((line) => cutToColumns(line, width)) };
+      const shown = pane.what === 'last screen' ? used.slice(Math.max(0, used.length - height)) : used.slice(0, height);
+      return { title, lines: shown.map((line) => cutToColumns(line, width)) };
     }
     return { title: task.ref, lines: [] };
   }

@@ -150,7 +150,7 @@ describe('orchestra ui', () => {
       await terminal.waitFor(/Task 2:beta's agent is still running/);
       terminal.write('x');
       await terminal.waitFor(/Stopped 2:beta \(.*\); its worktree stays/);
-      await terminal.waitFor(/2:beta · no agent runs · its last screen/);
+      await terminal.waitFor(/2:beta · idle · no agent runs · its last screen \((?:exit code \d+|it was stopped)\)/);
       assert.match(terminal.screen(), /Question: what should the file's last line say\? >/);
       terminal.write('c');
       await terminal.waitFor(/2:beta is completed\./);
