@@ -1,12 +1,12 @@
 import type { TaskInfo } from '../../protocol/daemon.js';
 import { attach } from '../cli/attach.js';
 import { errorMessage } from '../core/errors.js';
-import { lastScreen } from '../core/task-log.js';
+import { lastScreen } from '../core/last-screen.js';
 import { LiveTasks } from '../daemon/live-tasks.js';
 import { cutToColumns } from './columns.js';
 import { parseKeys, type Key } from './keys.js';
 import { listHeight, renderFrame, type StatusMessage } from './layout.js';
-import { Preview } from './preview.js';
+import type { Preview } from './preview.js';
 import * as actions from './task-actions.js';
 import { TerminalScreen } from './terminal-screen.js';
 
@@ -101,6 +101,8 @@ export class Dashboard {
     this.ageTimer = setInterval(() => this.requestFrame(), AGE_TICK_MS);
     this.followSelection();
     this.draw();
+    // The preview's headless terminal takes a while to load: after the first frame, not before it.
+    void loadPreview();
     return this.finished;
   }
 
@@ -165,18 +167,21 @@ export class Dashboard {
   private updatePane(task: TaskInfo | undefined): void {
     const key = task && `${keyOf(task)}\n${task.alive ? 'live' : 'static'}`;
     if (key === this.pane.key) return;
+    // The first pane opens at once; moving on waits for the selection to rest.
+    const settle = this.pane.key === undefined ? 0 : PREVIEW_SETTLE_MS;
     this.closePane();
     clearTimeout(this.paneTimer);
     // While away (attached, editing) nothing connects; coming back points the pane anew.
     if (!task || this.away) return;
     this.pane = { kind: 'none', key };
-    this.paneTimer = setTimeout(() => void this.openPane(task, key!), PREVIEW_SETTLE_MS);
+    this.paneTimer = setTimeout(() => void this.openPane(task, key!), settle);
   }
 
   private async openPane(task: TaskInfo, key: string): Promise<void> {
     try {
       if (task.alive) {
         const info = await actions.terminalOf(task);
+        const { Preview } = await loadPreview();
         const preview = await Preview.open(info.socket, () => this.requestFrame());
         if (this.pane.key !== key || this.away) return preview.close();
         this.pane = { kind: 'live', key, preview };
@@ -479,6 +484,12 @@ export class Dashboard {
     this.followSelection();
     this.draw();
   }
+}
+
+let previewModule: Promise<typeof import('./preview.js')> | undefined;
+
+function loadPreview(): Promise<typeof import('./preview.js')> {
+  return (previewModule ??= import('./preview.js'));
 }
 
 function keyOf(task: { project: string; ref: string }): string {

@@ -1,0 +1,32 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { LAST_SCREEN_END, LAST_SCREEN_START } from '../../protocol/holder.js';
+
+/** How much of the end of a log is searched for the last screen: a screen of 500×1000 cells fits. */
+const LAST_SCREEN_BYTES = 512 * 1024;
+
+/**
+ * The screen the task's agent showed when it last ended, from the task's log (its holder
+ * writes it there), as text lines; undefined when the log has none.
+ */
+export function lastScreen(logPath: string): string[] | undefined {
+  let text: string;
+  try {
+    const fd = openSync(logPath, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, LAST_SCREEN_BYTES);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const start = text.lastIndexOf(`${LAST_SCREEN_START}\n`);
+  if (start === -1) return undefined;
+  const end = text.indexOf(`\n${LAST_SCREEN_END}`, start);
+  if (end === -1) return undefined;
+  return text.slice(start + LAST_SCREEN_START.length + 1, end).split('\n');
+}
