@@ -140,6 +140,16 @@ function buildCli(): CAC {
   return cli;
 }
 
+const UI_KEYS = {
+  title: 'Keys',
+  body: [
+    '  up/down j/k  move                     enter  attach (ctrl-\\ comes back)',
+    '  s  start     x  stop                  c  complete      r  reviewed',
+    '  m  merge (asks first)                 n  new task      e  edit the task file',
+    '  /  filter    ?  help                  q  quit (agents keep running)',
+  ].join('\n'),
+};
+
 const TASK_NOTE = { title: 'Tasks', body: '  A <task> is its id (3), its slug (fix-tests) or both (3:fix-tests).' };
 
 /** cac's help, plus what the command does, the meaning of <task>, and tidy lines. */
@@ -153,6 +163,7 @@ function helpSections(sections: HelpSection[], command: Command | undefined): He
   }));
   if (command?.name) tidy.splice(2, 0, { body: `${command.description}.` });
   if (!command?.name || command.rawName.includes('<task>')) tidy.push(TASK_NOTE);
+  if (command?.name === 'ui') tidy.push(UI_KEYS);
   return tidy;
 }
 
