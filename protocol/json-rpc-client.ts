@@ -59,9 +59,10 @@ export class JsonRpcClient {
     this.notificationHandlers.set(method, handler);
   }
 
-  /** Called once when the connection ends, with why (not when the client closes it itself). */
+  /** Called once when the connection ends, with why (not when the client closes it itself); at once if it has ended. */
   onClose(handler: (reason: string) => void): void {
-    this.closeHandler = handler;
+    if (this.failure !== undefined) handler(this.failure);
+    else this.closeHandler = handler;
   }
 
   close(): void {

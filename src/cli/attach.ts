@@ -7,6 +7,11 @@ import { ScreenFilter } from './screen-filter.js';
 
 export interface AttachOptions {
   readOnly?: boolean;
+  /**
+   * The terminal is on its alternate screen already and stays there afterwards (`orchestra
+   * ui` attaching): neither entering nor leaving it, so the user's own screen never flashes by.
+   */
+  onAlternateScreen?: boolean;
   /** Overrides the project's detach_key. */
   detachKey?: string;
 }
@@ -22,6 +27,8 @@ export const RESET_MODES =
 /** The alternate screen keeps the user's screen and scrollback safe while attached; the title stack keeps the title. */
 const ENTER = '\x1b[22;0t\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE = `${RESET_MODES}\x1b[?1049l\x1b[23;0t`;
+const ENTER_KEEPING_SCREEN = '\x1b[22;0t\x1b[H\x1b[2J';
+const LEAVE_KEEPING_SCREEN = `${RESET_MODES}\x1b[23;0t`;
 
 /** How an attach ended: the line to show the person ("[detached from 3:fix-tests]") and the exit status. */
 export interface AttachEnd {
@@ -62,7 +69,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
       stdout.removeListener('resize', onResize);
       for (const signal of SIGNALS) process.removeListener(signal, onSignal);
       connection.close();
-      stdout.write(LEAVE);
+      stdout.write(options.onAlternateScreen ? LEAVE_KEEPING_SCREEN : LEAVE);
       stdin.setRawMode(false);
       stdin.pause();
       resolve({ message, code });
@@ -86,7 +93,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     // have arrived together with the hello.
     stdin.setRawMode(true);
     stdin.resume();
-    stdout.write(ENTER);
+    stdout.write(options.onAlternateScreen ? ENTER_KEEPING_SCREEN : ENTER);
     connection.onMessage((message) => {
       switch (message.t) {
         case 'snapshot':

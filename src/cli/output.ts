@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import type { TaskInfo, TaskProblem, TaskStatus } from '../../protocol/daemon.js';
+import { charColumns, columnsOf } from './text.js';
 
 /** Colour only on a terminal and never with NO_COLOR (https://no-color.org). */
 function useColor(): boolean {
@@ -89,8 +90,9 @@ function pad(cell: string, width: number): string {
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
+/** The columns a line takes on a terminal, its colours left out. */
 export function visibleLength(text: string): number {
-  return text.replace(ANSI, '').length;
+  return columnsOf(text.replace(ANSI, ''));
 }
 
 /** The line cut to `width` columns with an ellipsis, colours kept. */
@@ -98,16 +100,20 @@ export function truncate(line: string, width: number): string {
   if (visibleLength(line) <= width) return line;
   let visible = 0;
   let out = '';
-  for (let i = 0; i < line.length; i++) {
+  for (let i = 0; i < line.length; ) {
     const escape = line.slice(i).match(/^\x1b\[[0-9;]*m/);
     if (escape) {
       out += escape[0];
-      i += escape[0].length - 1;
+      i += escape[0].length;
       continue;
     }
-    if (visible === width - 1) return `${out}…${line.includes('\x1b[') ? '\x1b[0m' : ''}`;
-    out += line[i];
-    visible += 1;
+    const char = String.fromCodePoint(line.codePointAt(i)!);
+    const columns = charColumns(char.codePointAt(0)!);
+    // Room is left for the ellipsis.
+    if (visible + columns > width - 1) return `${out}…${line.includes('\x1b[') ? '\x1b[0m' : ''}`;
+    out += char;
+    visible += columns;
+    i += char.length;
   }
   return out;
 }

@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { LAST_SCREEN_END, LAST_SCREEN_START } from '../../protocol/holder.js';
 
-/** How much of the end of a log is searched for the last screen: a screen of 500×1000 cells fits. */
-const LAST_SCREEN_BYTES = 512 * 1024;
+/** How much of the end of a log is searched for the last screen: the largest screen (1000×500 cells) fits, in up to four bytes a cell. */
+const LAST_SCREEN_BYTES = 2 * 1024 * 1024;
 
 /**
  * The screen the task's agent showed when it last ended, from the task's log (its holder

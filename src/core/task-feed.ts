@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskInfo, TaskList, TaskListChange } from '../../protocol/daemon.js';
 
@@ -8,11 +8,13 @@ import type { TaskInfo, TaskList, TaskListChange } from '../../protocol/daemon.j
  *
  * Anything that may change what a project's tasks look like "touches" the project: the
  * task store's writes, a person editing a task file (a file watcher on the tasks
- * directory), an agent starting, ending or gaining a viewer, a merge moving the base
- * branch. Touches within a few milliseconds are one refresh; a refresh lists the project,
- * compares every task with what subscribers last got, and sends only the differences.
- * The git work behind `changes` (diff size, clean merge) is done only for the finished
- * tasks that changed, or for all of them after the base branch may have moved.
+ * directory), an agent starting, ending or gaining a viewer, a branch moving (a merge, a
+ * commit; a watcher on the repository's top-level branch refs, `refs/heads/*`). Touches
+ * within a few milliseconds are one refresh; a refresh lists the project, compares every
+ * task with what subscribers last got, and sends only the differences. The git work behind
+ * `changes` (diff size, clean merge) is done only for the finished tasks that changed, or
+ * for all of them after a branch moved. Branches in packed refs only, or in folders
+ * (`orchestra/…`, whose commits come with their agent's status changes anyway), are not watched.
  */
 
 /** What the feed needs from the core: a project's tasks as every interface shows them. */
@@ -43,7 +45,10 @@ interface Followed {
   timer: NodeJS.Timeout | undefined;
   /** Whether the finished tasks' changes must be computed again (the base branch may have moved). */
   recheck: boolean;
-  watcher: FSWatcher | undefined;
+  /** The tasks directory's watcher, and the directory's inode it watches (a directory made anew needs a new one). */
+  watcher: { fs: FSWatcher; inode: number } | undefined;
+  /** The watcher of the repository's branches. */
+  refs: FSWatcher | undefined;
 }
 
 /** How long touches are gathered into one refresh: a status write and its log line, a burst of file events. */
@@ -95,7 +100,7 @@ export class TaskFeed {
     if (followed.timer) return;
     followed.timer = setTimeout(() => {
       followed.timer = undefined;
-      void this.enqueue(root, () => this.refresh(root)).catch(() => undefined);
+      void this.enqueue(root, () => this.refresh(root, followed)).catch(() => undefined);
     }, GATHER_MS);
   }
 
@@ -108,17 +113,21 @@ export class TaskFeed {
   /** The subscriber's first listing of `root`: the current tasks, after which changes reach it. */
   private async first(root: string, subscriber: Subscriber): Promise<TaskList> {
     const followed = this.follow(root);
-    if (!followed.listed) await this.refresh(root);
+    if (!followed.listed) await this.refresh(root, followed);
     subscriber.ready.add(root);
     const tasks = [...followed.last.values()].map((entry) => entry.sent).sort((a, b) => a.id - b.id);
     return { tasks, problems: JSON.parse(followed.problems) };
   }
 
-  /** Lists the project and tells its subscribers what differs from what they were last told. */
-  private async refresh(root: string): Promise<void> {
-    const followed = this.followed.get(root);
-    if (!followed) return;
-    this.watchTasks(root, followed);
+  /**
+   * Lists the project and tells its subscribers what differs from what they were last told.
+   * `followed` is the entry the refresh was asked for: once the project has been let go of
+   * (and perhaps followed anew) meanwhile, this refresh is no one's any more.
+   */
+  private async refresh(root: string, followed: Followed): Promise<void> {
+    const current = () => this.followed.get(root) === followed;
+    if (!current()) return;
+    this.watch(root, followed);
     const recheck = followed.recheck;
     followed.recheck = false;
     const { tasks, problems } = await this.source.tasks(root);
@@ -133,6 +142,7 @@ export class TaskFeed {
         if (!before || JSON.stringify(before.sent) !== JSON.stringify(sent)) changed.push(sent);
       }),
     );
+    if (!current()) return;
     const present = new Set(tasks.map((task) => task.ref));
     const removed = [...followed.last.keys()].filter((ref) => !present.has(ref));
     for (const ref of removed) followed.last.delete(ref);
@@ -156,7 +166,7 @@ export class TaskFeed {
   private follow(root: string): Followed {
     let followed = this.followed.get(root);
     if (!followed) {
-      followed = { last: new Map(), problems: '[]', listed: false, queue: Promise.resolve(), timer: undefined, recheck: false, watcher: undefined };
+      followed = { last: new Map(), problems: '[]', listed: false, queue: Promise.resolve(), timer: undefined, recheck: false, watcher: undefined, refs: undefined };
       this.followed.set(root, followed);
     }
     return followed;
@@ -171,7 +181,8 @@ export class TaskFeed {
     const followed = this.followed.get(root);
     if (!followed) return;
     clearTimeout(followed.timer);
-    followed.watcher?.close();
+    followed.watcher?.fs.close();
+    followed.refs?.close();
     this.followed.delete(root);
   }
 
@@ -185,19 +196,45 @@ export class TaskFeed {
 
   /**
    * Watches the tasks directory for changes made outside the daemon (a person's editor,
-   * git). Where it does not exist yet, the store's first write makes it and touches the
-   * project, which comes back here.
+   * git), and the repository's branches. Where the tasks directory does not exist yet, the
+   * store's first write makes it and touches the project, which comes back here; a
+   * directory that was replaced (removed and made again) gets a new watcher the same way.
    */
-  private watchTasks(root: string, followed: Followed): void {
-    if (followed.watcher) return;
-    try {
-      followed.watcher = watch(join(root, '.orchestra', 'tasks'), { persistent: false }, () => this.touch(root));
-      followed.watcher.on('error', () => {
-        followed.watcher?.close();
-        followed.watcher = undefined;
-      });
-    } catch {
+  private watch(root: string, followed: Followed): void {
+    const dir = join(root, '.orchestra', 'tasks');
+    const inode = inodeOf(dir);
+    if (followed.watcher && followed.watcher.inode !== inode) {
+      followed.watcher.fs.close();
       followed.watcher = undefined;
     }
+    if (!followed.watcher && inode !== undefined) {
+      const watcher = tryWatch(dir, () => this.touch(root), () => {
+        if (followed.watcher?.fs === watcher) followed.watcher = undefined;
+      });
+      followed.watcher = watcher && { fs: watcher, inode };
+    }
+    followed.refs ??= tryWatch(join(root, '.git', 'refs', 'heads'), () => this.touch(root, true), () => (followed.refs = undefined));
+  }
+}
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A watcher that does not keep the daemon alive, or undefined where there is nothing to watch; `broken` when it fails later. */
+function tryWatch(path: string, changed: () => void, broken: () => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(path, { persistent: false }, changed);
+    watcher.on('error', () => {
+      watcher.close();
+      broken();
+    });
+    return watcher;
+  } catch {
+    return undefined;
   }
 }

@@ -47,6 +47,12 @@ export class LiveTasks {
     this.client?.close();
   }
 
+  /**
+   * One connection and its subscription. The connection's end starts a reconnect only once
+   * the subscription stands: a connection that fails before that fails this call, and the
+   * caller (open, or the reconnect loop) decides what happens next, so there is never more
+   * than one loop.
+   */
   private async subscribe(): Promise<void> {
     const client = await connectDaemon({ notice: (message) => this.events.connection('back', message) });
     // Changes that come before the list belong after it: the daemon made them later.
@@ -59,27 +65,28 @@ export class LiveTasks {
         this.events.changed();
       }
     });
-    client.onClose((reason) => void this.reconnect(reason));
     let list;
     try {
+      if (this.closed) throw new Error('closed');
       list = await client.request(Methods.subscribeTasks, this.params);
+      // Closed meanwhile: this connection is not wanted either.
+      if (this.closed) throw new Error('closed');
     } catch (error) {
       client.close();
       throw error;
     }
-    this.tasks = new Map(list.tasks.map((task) => [keyOf(task.project, task.ref), task]));
+    this.tasks = new Map(list.tasks.map((task) => [taskKey(task), task]));
     this.problemList = list.problems;
     for (const change of early) this.apply(change);
     early = undefined;
     this.client = client;
-    // Closed while connecting again: this connection is not wanted either.
-    if (this.closed) return client.close();
+    client.onClose((reason) => void this.reconnect(reason));
     this.events.changed();
   }
 
   private apply(change: TaskListChange): void {
-    for (const ref of change.removed) this.tasks.delete(keyOf(change.project, ref));
-    for (const task of change.tasks) this.tasks.set(keyOf(task.project, task.ref), task);
+    for (const ref of change.removed) this.tasks.delete(taskKey({ project: change.project, ref }));
+    for (const task of change.tasks) this.tasks.set(taskKey(task), task);
     this.problemList = [...this.problemList.filter((problem) => problem.project !== change.project), ...change.problems];
   }
 
@@ -101,6 +108,7 @@ export class LiveTasks {
   }
 }
 
-function keyOf(project: string, ref: string): string {
-  return `${project}\n${ref}`;
+/** What tells tasks apart across projects: project and ref. */
+export function taskKey(task: { project: string; ref: string }): string {
+  return `${task.project}\n${task.ref}`;
 }

@@ -8,6 +8,9 @@ import { errorMessage, OrchestraError } from '../core/errors.js';
 import { listenExclusive } from './exclusive-listen.js';
 import type { Logger } from './log.js';
 
+/** Notifications a client may leave unread before it is disconnected. */
+const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
+
 /** What a handler may do besides replying: send notifications to the asking client while it works. */
 export interface RequestContext {
   notify(method: string, params: unknown): void;
@@ -98,7 +101,15 @@ export class RpcServer {
     socket.on('error', drop);
     for (const route of this.routes) {
       const context: RequestContext = {
-        notify: (method, params) => void connection.sendNotification(method, params).catch(() => undefined),
+        notify: (method, params) => {
+          // A client that stops reading (a dashboard suspended with ctrl-z) is cut off rather
+          // than buffered for without end; a subscriber connects again when it reads again.
+          if (socket.writableLength > MAX_UNREAD_BYTES) {
+            this.log.warn(`dropping a client that left ${socket.writableLength} bytes of notifications unread`);
+            return drop();
+          }
+          void connection.sendNotification(method, params).catch(() => undefined);
+        },
         onClose: (callback) => (this.connections.has(entry) ? closeCallbacks.push(callback) : callback()),
       };
       connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params, context));

@@ -2,8 +2,8 @@ import type { TaskInfo } from '../../protocol/daemon.js';
 import { attach } from '../cli/attach.js';
 import { errorMessage } from '../core/errors.js';
 import { lastScreen } from '../core/last-screen.js';
-import { LiveTasks } from '../daemon/live-tasks.js';
-import { cutToColumns } from './columns.js';
+import { LiveTasks, taskKey } from '../daemon/live-tasks.js';
+import { cutToColumns, printable } from '../cli/text.js';
 import { parseKeys, type Key } from './keys.js';
 import { listHeight, renderFrame, type StatusMessage } from './layout.js';
 import type { Preview } from './preview.js';
@@ -41,6 +41,8 @@ type Pane =
   | { kind: 'static'; key: string; what: 'last screen' | 'description' | 'error'; lines: string[] }
   | { kind: 'none'; key: string | undefined };
 
+/** How long news stays in the status line. */
+const STATUS_MS = 10_000;
 /** How often at most the screen is drawn while agents write (a preview follows at this rate). */
 const FRAME_MS = 33;
 /** Ages ("5m ago") move on even when nothing happens. */
@@ -72,8 +74,12 @@ export class Dashboard {
   private frameTimer: NodeJS.Timeout | undefined;
   private lastFrame = 0;
   private ageTimer: NodeJS.Timeout | undefined;
-  /** Attached to an agent, or in the editor: the terminal is not ours to draw on. */
+  private statusTimer: NodeJS.Timeout | undefined;
+  /** Attached to an agent, or in the editor (or on the way there): the terminal is not ours to draw on. */
   private away = false;
+  /** Keys typed between Enter and the attach taking the terminal: they were meant for the agent. */
+  private typeAhead = '';
+  private quitting = false;
   private finish!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => (this.finish = resolve));
 
@@ -107,9 +113,11 @@ export class Dashboard {
   }
 
   private quit(): void {
+    this.quitting = true;
     clearInterval(this.ageTimer);
     clearTimeout(this.frameTimer);
     clearTimeout(this.paneTimer);
+    clearTimeout(this.statusTimer);
     this.closePane();
     this.live.close();
     this.screen.stop();
@@ -136,15 +144,15 @@ export class Dashboard {
   /** Keeps the same task selected as the list changes under it; a task that went away hands over to its neighbour. */
   private followSelection(): void {
     const tasks = this.visible();
-    const wanted = this.wanted === undefined ? -1 : tasks.findIndex((task) => keyOf(task) === this.wanted);
+    const wanted = this.wanted === undefined ? -1 : tasks.findIndex((task) => taskKey(task) === this.wanted);
     if (wanted >= 0) {
       this.selectedKey = this.wanted;
       this.wanted = undefined;
     }
-    const index = tasks.findIndex((task) => keyOf(task) === this.selectedKey);
+    const index = tasks.findIndex((task) => taskKey(task) === this.selectedKey);
     this.selectedIndex = index >= 0 ? index : Math.max(0, Math.min(this.selectedIndex, tasks.length - 1));
     const selected = tasks[this.selectedIndex];
-    this.selectedKey = selected && keyOf(selected);
+    this.selectedKey = selected && taskKey(selected);
     this.updatePane(selected);
   }
 
@@ -152,7 +160,7 @@ export class Dashboard {
     const tasks = this.visible();
     if (tasks.length === 0) return;
     this.selectedIndex = Math.max(0, Math.min(tasks.length - 1, this.selectedIndex + delta));
-    this.selectedKey = keyOf(tasks[this.selectedIndex]!);
+    this.selectedKey = taskKey(tasks[this.selectedIndex]!);
     this.updatePane(tasks[this.selectedIndex]);
     this.draw();
   }
@@ -165,7 +173,8 @@ export class Dashboard {
    * or whether it runs changes.
    */
   private updatePane(task: TaskInfo | undefined): void {
-    const key = task && `${keyOf(task)}\n${task.alive ? 'live' : 'static'}`;
+    // A task without an agent is shown afresh whenever it changes (an edit of its description).
+    const key = task && `${taskKey(task)}\n${task.alive ? 'live' : `static ${task.updated}`}`;
     if (key === this.pane.key) return;
     // The first pane opens at once; moving on waits for the selection to rest.
     const settle = this.pane.key === undefined ? 0 : PREVIEW_SETTLE_MS;
@@ -211,7 +220,7 @@ export class Dashboard {
     const pane = this.pane;
     if (pane.kind === 'live') {
       const { cols, rows } = pane.preview.size;
-      const about = task.waiting ? ` · waits for ${task.waiting}` : '';
+      const about = task.waiting ? ` · waits for ${printable(task.waiting)}` : '';
       const title = `${task.ref} · ${task.status} · ${task.agent} · ${cols}×${rows}${about}${pane.preview.problem ? ` · ${pane.preview.problem}` : ''}`;
       return { title, lines: pane.preview.lines(width, height, this.options.color) };
     }
@@ -221,7 +230,7 @@ export class Dashboard {
       // A stored screen is cut like a live one, ending at its last row in use; a description reads from the top.
       const used = trimTrailingBlank(pane.lines);
       const shown = pane.what === 'last screen' ? used.slice(Math.max(0, used.length - height)) : used.slice(0, height);
-      return { title, lines: shown.map((line) => cutToColumns(line, width)) };
+      return { title, lines: shown.map((line) => cutToColumns(printable(line), width)) };
     }
     return { title: task.ref, lines: [] };
   }
@@ -242,7 +251,7 @@ export class Dashboard {
     this.lastFrame = Date.now();
     const { cols, rows } = this.screen;
     if (cols < 30 || rows < 6) {
-      this.screen.draw([cutToColumns('Make the terminal at least 30×6 to see the dashboard (q quits).', cols)]);
+      this.screen.draw(['Too small:', 'at least', '30×6.', 'q quits.'].slice(0, rows).map((line) => cutToColumns(line, cols)));
       return;
     }
     const tasks = this.visible();
@@ -275,16 +284,33 @@ export class Dashboard {
     return this.status;
   }
 
+  /** Shows a sentence in the status line; news goes after a while (the key hints come back), an error stays until the next key. */
   private say(text: string, kind: StatusMessage['kind'] = 'info'): void {
-    this.status = { text, kind };
+    const status = { text: printable(text), kind };
+    this.status = status;
+    clearTimeout(this.statusTimer);
+    if (kind === 'info') {
+      this.statusTimer = setTimeout(() => {
+        if (this.status !== status) return;
+        this.status = undefined;
+        this.requestFrame();
+      }, STATUS_MS);
+    }
     this.requestFrame();
   }
 
   // ---- keys ----
 
   private keys(keys: Key[]): void {
-    for (const key of keys) {
-      if (this.away) return;
+    for (const [index, key] of keys.entries()) {
+      if (this.quitting) return;
+      if (this.away) {
+        this.typeAhead += keys
+          .slice(index)
+          .map((k) => k.raw)
+          .join('');
+        return;
+      }
       this.key(key);
     }
     this.draw();
@@ -305,6 +331,7 @@ export class Dashboard {
       this.help = false;
       return;
     }
+    if (this.status?.kind === 'error') this.status = undefined;
     const task = this.selected();
     switch (key.name === 'char' ? key.text : key.name) {
       case 'up':
@@ -339,8 +366,10 @@ export class Dashboard {
       case 'enter':
         return void this.attachTo(task);
     }
+    const name = key.name === 'char' ? key.text! : key.name;
+    if (!'sxcrme'.includes(name) || name.length !== 1) return;
     if (!task) return this.say('There is no task selected; n creates one.', 'error');
-    switch (key.name === 'char' ? key.text : key.name) {
+    switch (name) {
       case 's':
         return this.act(`Starting ${task.ref}…`, () => actions.startAgent(task, { cols: this.screen.cols, rows: this.screen.rows }, (line) => this.say(line)));
       case 'x':
@@ -397,9 +426,11 @@ export class Dashboard {
 
   private startFilter(): void {
     const before = this.filter;
+    // A new filter each time, as in less and vim; Esc brings the last one back.
+    this.setFilter('');
     this.input = {
       label: '/',
-      text: this.filter,
+      text: '',
       changed: (text) => this.setFilter(text),
       submit: (text) => this.setFilter(text.trim()),
       cancel: () => this.setFilter(before),
@@ -431,7 +462,7 @@ export class Dashboard {
           () =>
             this.inEditor(async () => {
               const task = await actions.createTask(cwd, slug);
-              this.wanted = keyOf(task);
+              this.wanted = taskKey(task);
               return `Created ${task.ref} (${task.status}); s starts its agent.`;
             }),
           (error: unknown) => this.say(errorMessage(error), 'error'),
@@ -443,43 +474,55 @@ export class Dashboard {
 
   /** Hands the terminal to the person's editor for `operation`, then takes it back. */
   private async inEditor(operation: () => Promise<string>): Promise<void> {
-    this.leave();
+    this.leave(false);
     try {
-      this.status = { text: await operation(), kind: 'info' };
+      this.say(await operation());
     } catch (error) {
-      this.status = { text: errorMessage(error), kind: 'error' };
+      this.say(errorMessage(error), 'error');
     }
     this.comeBack();
   }
 
-  /** Enter: the agent's terminal, until the detach key brings the person back here. */
+  /**
+   * Enter: the agent's terminal, until the detach key brings the person back here. From the
+   * Enter on, keys are the agent's: what is typed before attach has the terminal is handed
+   * on to it, and a second Enter does not attach twice.
+   */
   private async attachTo(task: TaskInfo | undefined): Promise<void> {
     if (!task) return this.say('There is no task selected; n creates one.', 'error');
     if (!task.alive) return this.say(`${task.ref} has no running agent to attach to; s starts it.`, 'error');
+    this.away = true;
     let info;
     try {
       info = await actions.terminalOf(task);
     } catch (error) {
+      this.away = false;
+      this.typeAhead = '';
       return this.say(errorMessage(error), 'error');
     }
-    this.leave();
+    if (this.quitting) return;
+    this.leave(true);
+    if (this.typeAhead) process.stdin.unshift(Buffer.from(this.typeAhead, 'utf8'));
+    this.typeAhead = '';
     try {
-      const end = await attach(info);
-      this.status = { text: end.message.replace(/^\[(.*)\]$/, '$1'), kind: end.code === 0 ? 'info' : 'error' };
+      const end = await attach(info, { onAlternateScreen: true });
+      this.say(end.message.replace(/^\[(.*)\]$/, '$1'), end.code === 0 ? 'info' : 'error');
     } catch (error) {
-      this.status = { text: errorMessage(error), kind: 'error' };
+      this.say(errorMessage(error), 'error');
     }
     this.comeBack();
   }
 
-  private leave(): void {
+  /** The terminal goes to someone else: an attach, which keeps the alternate screen, or the editor. */
+  private leave(keepScreen: boolean): void {
     this.away = true;
     this.closePane();
-    this.screen.suspend();
+    this.screen.suspend(keepScreen);
   }
 
   private comeBack(): void {
     this.away = false;
+    if (this.quitting) return;
     this.screen.resume();
     this.followSelection();
     this.draw();
@@ -490,10 +533,6 @@ let previewModule: Promise<typeof import('./preview.js')> | undefined;
 
 function loadPreview(): Promise<typeof import('./preview.js')> {
   return (previewModule ??= import('./preview.js'));
-}
-
-function keyOf(task: { project: string; ref: string }): string {
-  return `${task.project}\n${task.ref}`;
 }
 
 function trimTrailingBlank(lines: string[]): string[] {

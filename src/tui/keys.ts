@@ -21,12 +21,15 @@ export type KeyName =
   | 'ctrl-l'
   | 'ctrl-u'
   | 'ctrl-z'
+  | 'alt'
   | 'char';
 
 export interface Key {
   name: KeyName;
-  /** The character, for `char`. */
+  /** The character, for `char` (and the key held with alt, for `alt`). */
   text?: string;
+  /** The bytes that made the key, as read: what an agent gets when the key was meant for it. */
+  raw: string;
 }
 
 const SEQUENCES: Record<string, KeyName> = {
@@ -71,21 +74,25 @@ export function parseKeys(input: string): Key[] {
     const rest = input.slice(i);
     if (rest[0] === '\x1b') {
       const sequence = ESCAPE_SEQUENCE.exec(rest);
+      const next = rest.length > 1 ? String.fromCodePoint(rest.codePointAt(1)!) : '';
       if (sequence) {
         const name = SEQUENCES[sequence[1]!];
-        if (name) keys.push({ name });
+        if (name) keys.push({ name, raw: sequence[0] });
         i += sequence[0].length;
+      } else if (next >= ' ' && next !== '\x7f') {
+        // alt-<key> (ESC then the key in one read) is a key of its own, not Esc and then the key.
+        keys.push({ name: 'alt', text: next, raw: `\x1b${next}` });
+        i += 1 + next.length;
       } else {
-        // A lone ESC (alt-<key> arrives as ESC then the key, which the key then follows).
-        keys.push({ name: 'escape' });
+        keys.push({ name: 'escape', raw: '\x1b' });
         i += 1;
       }
       continue;
     }
     const char = String.fromCodePoint(rest.codePointAt(0)!);
     const control = CONTROLS[char];
-    if (control) keys.push({ name: control });
-    else if (char >= ' ') keys.push({ name: 'char', text: char });
+    if (control) keys.push({ name: control, raw: char });
+    else if (char >= ' ') keys.push({ name: 'char', text: char, raw: char });
     i += char.length;
   }
   return keys;

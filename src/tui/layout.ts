@@ -1,11 +1,12 @@
 import type { TaskInfo, TaskProblem } from '../../protocol/daemon.js';
+import { cutToColumns, printable } from '../cli/text.js';
 import { age, branchSummary, paint, problemSentence, STATUS_STYLE, table, truncate, visibleLength, type Style } from '../cli/output.js';
 
 /**
  * The dashboard's frame, drawn from its state alone: a header, the task list, a divider
  * naming the selected task, the preview pane, and a status line. Every row is cut to the
  * terminal's width, never wrapped; colours only when `color` (NO_COLOR turns them off,
- * bold and inverse stay, as no-color.org asks).
+ * bold, dim and inverse stay, as no-color.org asks).
  */
 
 export interface StatusMessage {
@@ -46,7 +47,9 @@ export function renderFrame(state: FrameState): string[] {
   const height = listHeight(rows, state.tasks.length);
   const lines: string[] = [header(state, style)];
   lines.push(...taskList(state, height, style));
-  const room = rows - lines.length - 2;
+  // A long sentence (a refused merge says what to do) takes up to three rows from the preview.
+  const status = statusLines(state, style, Math.max(1, Math.min(3, rows - lines.length - 4)));
+  const room = rows - lines.length - 1 - status.length;
   const selected = state.tasks[state.selected];
   if (state.help) {
     lines.push(divider('keys', cols, style));
@@ -58,9 +61,9 @@ export function renderFrame(state: FrameState): string[] {
   } else if (selected) {
     lines.push(divider(selected.ref, cols, style));
   }
-  while (lines.length < rows - 1) lines.push('');
-  lines.length = Math.min(lines.length, rows - 1);
-  lines.push(statusLine(state, style));
+  while (lines.length < rows - status.length) lines.push('');
+  lines.length = Math.min(lines.length, rows - status.length);
+  lines.push(...status);
   return lines;
 }
 
@@ -76,7 +79,7 @@ function header(state: FrameState, style: (text: string, name: Style) => string)
   // The right end (filter, help) stays; the summary gives way.
   const room = state.cols - visibleLength(right);
   const shown = room >= 20 ? truncate(left, room - 1) : truncate(left, state.cols);
-  const text = room >= 20 ? `${shown}${' '.repeat(room - visibleLength(shown))}${right}` : shown.padEnd(state.cols);
+  const text = room >= 20 ? `${padTo(shown, room)}${right}` : padTo(shown, state.cols);
   return style(text, 'inverse');
 }
 
@@ -93,7 +96,7 @@ function taskList(state: FrameState, height: number, style: (text: string, name:
       : state.total.length === 0
         ? 'No tasks yet: n creates one (or orchestra new <slug> in a shell).'
         : 'No tasks to show.';
-    return [style(truncate(columns.slice(1).join('  '), state.cols), 'dim'), truncate(`  ${empty}`, state.cols)];
+    return [style(truncate(`   ${columns.slice(1).join('  ')}`, state.cols), 'dim'), truncate(`   ${empty}`, state.cols)];
   }
   const rowsOf = (color: boolean) => [columns, ...state.tasks.map((task, index) => cells(task, columns, index === state.selected ? '›' : ' ', color))];
   // Colours, and a plain copy for the selected row, which is drawn in inverse; both cut to the width alike.
@@ -101,7 +104,7 @@ function taskList(state: FrameState, height: number, style: (text: string, name:
   const plain = table(rowsOf(false), { width: state.cols });
   const lines = [style(plain[0]!, 'dim')];
   for (let row = state.scroll; row < Math.min(state.tasks.length, state.scroll + height); row++) {
-    lines.push(row === state.selected ? style(plain[row + 1]!.padEnd(state.cols), 'inverse') : painted[row + 1]!);
+    lines.push(row === state.selected ? style(padTo(plain[row + 1]!, state.cols), 'inverse') : painted[row + 1]!);
   }
   return lines;
 }
@@ -118,7 +121,7 @@ function cells(task: TaskInfo, columns: string[], marker: string, color: boolean
     LIVE: () => (task.alive ? paint(task.viewers > 0 ? `● ${task.viewers}` : '●', 'green', color) : ''),
     AGE: () => shortAge(task.updated ?? task.created),
     // What needs the person comes first: a question to answer, then what finished work would bring.
-    ABOUT: () => (task.waiting ? paint(`waits for ${task.waiting}`, 'yellow', color) : branchSummary(task, color) || task.title),
+    ABOUT: () => (task.waiting ? paint(`waits for ${printable(task.waiting)}`, 'yellow', color) : branchSummary(task, color) || printable(task.title)),
   };
   return columns.map((column) => value[column]!());
 }
@@ -128,25 +131,46 @@ function shortAge(timestamp: string | null): string {
   return age(timestamp).replace(' ago', '').replace('just now', 'now');
 }
 
+/** The line with spaces up to `width` columns. */
+function padTo(line: string, width: number): string {
+  return line + ' '.repeat(Math.max(0, width - visibleLength(line)));
+}
+
 function divider(title: string, cols: number, style: (text: string, name: Style) => string): string {
   const text = `── ${title} `;
   const visible = visibleLength(text);
   return visible >= cols ? truncate(text, cols) : `${text}${style('─'.repeat(cols - visible), 'dim')}`;
 }
 
-function statusLine(state: FrameState, style: (text: string, name: Style) => string): string {
+function statusLines(state: FrameState, style: (text: string, name: Style) => string, most: number): string[] {
   const { status, cols } = state;
   if (status) {
-    const text = truncate(status.text, cols);
-    if (status.kind === 'error') return state.color ? style(text, 'red') : truncate(`! ${status.text}`, cols);
-    return status.kind === 'prompt' ? style(text, 'bold') : text;
+    if (status.kind === 'prompt') return [style(truncate(status.text, cols), 'bold')];
+    const text = status.kind === 'error' && !state.color ? `! ${status.text}` : status.text;
+    const lines = wrap(text, cols, most);
+    return status.kind === 'error' && state.color ? lines.map((line) => style(line, 'red')) : lines;
   }
   if (state.problems.length > 0) {
     const more = state.problems.length > 1 ? ` (and ${state.problems.length - 1} more)` : '';
     const text = `${problemSentence(state.problems[0]!)}${more}`;
-    return state.color ? style(truncate(text, cols), 'yellow') : truncate(`! ${text}`, cols);
+    return state.color ? [style(truncate(text, cols), 'yellow')] : [truncate(`! ${text}`, cols)];
   }
-  return style(truncate(HINTS, cols), 'dim');
+  return [style(truncate(HINTS, cols), 'dim')];
+}
+
+/** Text broken at spaces into at most `most` rows of `width` columns; the last row is cut with an ellipsis if it must be. */
+function wrap(text: string, width: number, most: number): string[] {
+  const rows: string[] = [];
+  let rest = text.trim();
+  while (rest !== '' && rows.length < most - 1 && visibleLength(rest) > width) {
+    const head = cutToColumns(rest, width);
+    const space = head.lastIndexOf(' ');
+    const take = space > width / 3 ? head.slice(0, space) : head;
+    rows.push(take);
+    rest = rest.slice(take.length).trimStart();
+  }
+  if (rest !== '') rows.push(truncate(rest, width));
+  return rows;
 }
 
 const HINTS = 'enter attach · s start · x stop · c complete · r reviewed · m merge · n new · e edit · / filter · ? help · q quit';

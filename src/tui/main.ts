@@ -11,5 +11,7 @@ export async function runUi(options: UiOptions): Promise<number> {
     throw new UsageError("ui needs a terminal; 'orchestra status' prints the same overview, and 'orchestra status --watch' follows it.");
   }
   const dashboard = new Dashboard({ all: options.all ?? false, cwd: process.cwd(), color: !process.env.NO_COLOR });
-  return dashboard.run();
+  const code = await dashboard.run();
+  // Quitting is quitting: a start or stop still under way goes on in the daemon without us.
+  process.exit(code);
 }

@@ -11,9 +11,9 @@ const { Terminal } = xtermHeadless;
  * in a narrow pane stays readable, line for line.
  */
 export class Preview {
-  private readonly terminal = new Terminal({ cols: 80, rows: 24, scrollback: 0, allowProposedApi: true });
+  /** Replaced by a fresh one at every snapshot (see below). */
+  private terminal = newTerminal(80, 24);
   private connection: HolderConnection | undefined;
-  private closed = false;
   /** Why there is no screen to show (the holder refused, the agent ended); undefined while it streams. */
   problem: string | undefined;
 
@@ -23,14 +23,14 @@ export class Preview {
   static async open(socket: string, changed: () => void): Promise<Preview> {
     const preview = new Preview(changed);
     const connection = await HolderConnection.open(socket, { role: 'preview', cols: 80, rows: 24 });
-    if (preview.closed) connection.close();
     preview.connection = connection;
     connection.onMessage((message) => {
       switch (message.t) {
         case 'snapshot':
-          // A snapshot is a whole screen at the agent's size: start from a clean terminal of that size.
-          preview.terminal.reset();
-          preview.terminal.resize(message.cols, message.rows);
+          // A whole screen at the agent's size, for a clean terminal of that size: a new one,
+          // since output still queued in the old one's parser must not land on the snapshot.
+          preview.terminal.dispose();
+          preview.terminal = newTerminal(message.cols, message.rows);
           preview.write(message.data);
           return;
         case 'output':
@@ -55,8 +55,8 @@ export class Preview {
   }
 
   close(): void {
-    this.closed = true;
     this.connection?.close();
+    this.terminal.dispose();
   }
 
   /**
@@ -87,6 +87,10 @@ export class Preview {
   private write(data: string | Uint8Array): void {
     this.terminal.write(data, () => this.changed());
   }
+}
+
+function newTerminal(cols: number, rows: number): InstanceType<typeof Terminal> {
+  return new Terminal({ cols, rows, scrollback: 0, allowProposedApi: true });
 }
 
 /** One row of cells as text with SGR sequences, cut at `width` columns (a wide character that does not fit becomes a space). */

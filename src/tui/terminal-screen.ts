@@ -16,7 +16,7 @@ export class TerminalScreen {
   private readonly onData = (chunk: Buffer) => this.input(chunk.toString('utf8'));
   private readonly onResize = () => {
     this.previous = [];
-    this.resized();
+    this.redraw();
   };
   /** The terminal is restored whatever ends the process: crash, signal, exit. */
   private readonly onExit = () => this.restore();
@@ -30,16 +30,20 @@ export class TerminalScreen {
     process.stderr.write(`orchestra: ui: unexpected error: ${message}${process.env.ORCHESTRA_DEBUG === '1' && error instanceof Error ? `\n${error.stack}` : ' (ORCHESTRA_DEBUG=1 shows details)'}\n`);
     process.exit(1);
   };
+  /** Stopped and continued by someone else (kill -TSTP, then fg): the shell may have cooked the terminal meanwhile. */
   private readonly onContinue = () => {
-    if (this.stopped) this.resume();
+    if (!this.active) return;
+    process.stdin.setRawMode(true);
+    process.stdout.write(ENTER);
+    this.previous = [];
+    this.redraw();
   };
-  private stopped = false;
   /** Between start and stop: the terminal may hold modes that must be undone. */
   private started = false;
 
   constructor(
     private readonly input: (text: string) => void,
-    private readonly resized: () => void,
+    private readonly redraw: () => void,
   ) {}
 
   get cols(): number {
@@ -88,18 +92,22 @@ export class TerminalScreen {
     if (this.active) process.stdout.write('\x1b[H\x1b[2J');
   }
 
-  /** Gives the terminal back for a while (attach, the editor); `resume` takes it again. */
-  suspend(): void {
+  /**
+   * Gives the terminal back for a while (the editor, an attach); `resume` takes it again.
+   * `keepScreen` stays on the alternate screen, for a program that draws on it (attach).
+   */
+  suspend(keepScreen = false): void {
     if (!this.active) return;
     this.active = false;
     process.stdin.removeListener('data', this.onData);
+    process.stdin.pause();
+    // An attach draws on the alternate screen in raw mode too: no flash of the user's screen, no echo in between.
+    if (keepScreen) return;
     process.stdout.write(LEAVE);
     process.stdin.setRawMode(false);
-    process.stdin.pause();
   }
 
   resume(): void {
-    this.stopped = false;
     if (this.active) return;
     this.active = true;
     this.previous = [];
@@ -109,11 +117,16 @@ export class TerminalScreen {
     process.stdout.write(ENTER);
   }
 
-  /** ctrl-z: the terminal goes back to the shell, which stops the process; `fg` brings the dashboard back. */
+  /**
+   * ctrl-z: the terminal goes back to the shell, which stops the process; `fg` brings the
+   * dashboard back. Where nobody does job control the stop signal is discarded, and the
+   * dashboard comes back at once.
+   */
   backgroundSelf(): void {
     this.suspend();
-    this.stopped = true;
     process.kill(process.pid, 'SIGTSTP');
+    // Here once continued (or never stopped).
+    this.resume();
   }
 
   /** Ends: the terminal as it was before `start`. */

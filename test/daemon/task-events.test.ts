@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -26,7 +26,6 @@ describe('task events', () => {
     const list = await rpc.request<TaskList>(Methods.subscribeTasks.method, params);
     return { rpc, list, changes };
   };
-  const last = (changes: TaskListChange[]) => changes[changes.length - 1]!;
 
   before(async () => {
     repo = sandbox.repo();
@@ -38,30 +37,45 @@ describe('task events', () => {
 
   it('lists the tasks, then sends each change once, with only the tasks that changed', async () => {
     const { rpc, list, changes } = await subscribe({ cwd: repo });
+    let seen = 0;
+    /** The next change (after those already looked at) that `holds`; the ones before it are passed over. */
+    const next = async (holds: (change: TaskListChange) => boolean, what: string) => {
+      let found = -1;
+      await waitFor(() => (found = changes.findIndex((change, index) => index >= seen && holds(change))) >= 0, what);
+      seen = found + 1;
+      return changes[found]!;
+    };
+    const has = (change: TaskListChange, ref: string) => change.tasks.some((t) => t.ref === ref);
+    // As a person's editor saves: a whole new file in place of the old one.
+    const save = (path: string, text: string) => {
+      writeFileSync(join(repo, '.orchestra', 'tasks', '.editing'), text);
+      renameSync(join(repo, '.orchestra', 'tasks', '.editing'), path);
+    };
     try {
       assert.deepEqual(list.tasks.map((t) => [t.ref, t.status]), [['1:first', 'draft']]);
       await sandbox.ok(['new', 'second', '-m', 'Two'], { cwd: repo });
-      await waitFor(() => changes.length === 1, 'the change of the new task');
-      assert.deepEqual(last(changes).tasks.map((t) => t.ref), ['2:second'], 'the unchanged task is not sent again');
-      assert.equal(last(changes).project, repo);
+      const created = await next((c) => has(c, '2:second'), 'the change of the new task');
+      assert.deepEqual(created.tasks.map((t) => t.ref), ['2:second'], 'the unchanged task is not sent again');
+      assert.equal(created.project, repo);
       await sandbox.ok(['complete', '1'], { cwd: repo });
-      await waitFor(() => changes.length === 2, 'the change of status');
-      assert.deepEqual(last(changes).tasks.map((t) => [t.ref, t.status]), [['1:first', 'completed']]);
+      const completed = await next((c) => has(c, '1:first'), 'the change of status');
+      assert.deepEqual(completed.tasks.map((t) => [t.ref, t.status]), [['1:first', 'completed']]);
       // A person's editor writes the file directly: the daemon notices through its file watcher.
       const file = join(repo, '.orchestra', 'tasks', '2:second.md');
-      writeFileSync(file, '---\nstatus: idle\nbase_branch: main\n---\nTwo, edited\n');
-      await waitFor(() => changes.length === 3, 'the change made by hand');
-      assert.deepEqual(last(changes).tasks.map((t) => [t.ref, t.status, t.title]), [['2:second', 'idle', 'Two, edited']]);
-      writeFileSync(file, '---\nstatus: [\n---\n');
-      await waitFor(() => changes.length === 4, 'the file becoming unreadable');
-      assert.deepEqual(last(changes).removed, ['2:second']);
-      assert.deepEqual(last(changes).problems.map((p) => [p.project, p.path]), [[repo, file]]);
-      writeFileSync(file, '---\nstatus: draft\n---\nTwo again\n');
-      await waitFor(() => changes.length === 5, 'the repair');
-      assert.deepEqual(last(changes).problems, []);
+      save(file, '---\nstatus: idle\nbase_branch: main\n---\nTwo, edited\n');
+      const edited = await next((c) => has(c, '2:second'), 'the change made by hand');
+      assert.deepEqual(edited.tasks.map((t) => [t.ref, t.status, t.title]), [['2:second', 'idle', 'Two, edited']]);
+      save(file, '---\nstatus: [\n---\n');
+      const broken = await next((c) => c.removed.includes('2:second'), 'the file becoming unreadable');
+      assert.deepEqual(broken.problems.map((p) => [p.project, p.path]), [[repo, file]]);
+      save(file, '---\nstatus: draft\n---\nTwo again\n');
+      const repaired = await next((c) => has(c, '2:second'), 'the repair');
+      assert.deepEqual(repaired.problems, []);
       await sandbox.ok(['rm', '2'], { cwd: repo });
-      await waitFor(() => changes.length === 6, 'the removal');
-      assert.deepEqual(last(changes).removed, ['2:second']);
+      await next((c) => c.removed.includes('2:second'), 'the removal');
+      // Nothing is sent twice: every change so far was one of those looked for.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(changes.length, seen, `changes: ${JSON.stringify(changes.map((c) => [c.tasks.map((t) => t.ref), c.removed]))}`);
     } finally {
       rpc.close();
     }

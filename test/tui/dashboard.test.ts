@@ -91,9 +91,9 @@ describe('orchestra ui', () => {
       // 109 columns: one line on the agent's 120-column screen, more than the 80-column pane.
       const long = `typed elsewhere ${'x'.repeat(40)}END`;
       await sandbox.ok(['send', '1', long], { cwd: repo });
-      await terminal.waitFor('> typed elsewhere xxx');
-      const questionRow = rows(terminal).findIndex((line) => line.startsWith('Question:'));
-      assert.equal(rows(terminal)[questionRow]!.length, 80, 'the line is cut at the pane edge');
+      // The agent's terminal echoes it a character at a time: wait for all of it.
+      await waitFor(async () => (await sandbox.ok(['peek', '1'], { cwd: repo })).includes(`${'x'.repeat(40)}END`), 'the agent to echo the whole line');
+      await waitFor(() => rows(terminal).some((line) => line.startsWith('Question:') && line.length === 80), 'the preview to show the line cut at the pane edge');
       assert.doesNotMatch(terminal.screen(), /END/, 'nothing of the cut part wraps onto the next row');
       // A wider terminal shows more of it.
       terminal.resize(140, 30);
@@ -113,13 +113,13 @@ describe('orchestra ui', () => {
     const terminal = dashboard();
     try {
       await terminal.waitFor(/›\s+1\s+alpha/);
-      terminal.write('\r');
+      // Enter, and typing on at once: what follows the Enter is the agent's, and a second Enter attaches no second time.
+      terminal.write('\r\rFrom the dashboard\r');
       // The agent's own terminal, full screen, at this terminal's size.
       await terminal.waitFor(/^Demo agent · task 1:alpha/);
+      await terminal.waitFor('(demo) I heard: From the dashboard');
       assert.doesNotMatch(terminal.screen(), /orchestra ·/);
       await waitFor(async () => (await json('1')).viewers === 1, 'the attach to count as a viewer');
-      terminal.write('From the dashboard\r');
-      await terminal.waitFor('(demo) I heard: From the dashboard');
       terminal.write('\x1c');
       await terminal.waitFor(/detached from 1:alpha/);
       await terminal.waitFor(/orchestra · repo · 2 tasks/);
@@ -140,7 +140,7 @@ describe('orchestra ui', () => {
       await terminal.waitFor(/›\s+2\s+beta\s+draft/);
       await terminal.waitFor(/2:beta · draft · no agent runs/);
       terminal.write('s');
-      await terminal.waitFor(/Started 2:beta with demo in /);
+      await terminal.waitFor(/Started 2:beta with demo in\s+\/\S+; enter attaches\./);
       await terminal.waitFor(/── 2:beta · .* · demo · 80×24/);
       await terminal.waitFor("Question: what should the file's last line say? >");
       // A merge is asked first, and refused by the same checks as the CLI's.
@@ -201,6 +201,26 @@ describe('orchestra ui', () => {
       await terminal.waitFor('any key closes this help');
       terminal.write(' ');
       await waitFor(() => !terminal.screen().includes('any key closes this help'), 'the help to close');
+      await quit(terminal);
+    } finally {
+      terminal.kill();
+    }
+  });
+
+  it('connects again when the daemon goes away, and comes back from ctrl-z where nobody stops it', async () => {
+    const terminal = dashboard();
+    try {
+      await terminal.waitFor(/›\s+1\s+alpha/);
+      process.kill(await sandbox.daemonPid(), 'SIGKILL');
+      await terminal.waitFor(/lost the daemon/);
+      await terminal.waitFor(/connected to the daemon again/);
+      await sandbox.ok(['set-status', '2', 'idle'], { cwd: repo });
+      await terminal.waitFor(/2\s+beta\s+idle/);
+      // sh -c does no job control: the stop is discarded and the dashboard is back at once.
+      terminal.write('\x1a');
+      await terminal.waitFor(/orchestra · repo/);
+      await sandbox.ok(['set-status', '2', 'reviewed'], { cwd: repo });
+      await terminal.waitFor(/2\s+beta\s+reviewed/);
       await quit(terminal);
     } finally {
       terminal.kill();

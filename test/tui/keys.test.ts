@@ -14,6 +14,7 @@ describe('keys', () => {
     assert.deepEqual(names('\x1b[15~j\x1b[1;5Ck'), ['j', 'k']);
     assert.deepEqual(names('fé✓'), ['f', 'é', '✓']);
     assert.deepEqual(names('\x1b'), ['escape']);
-    assert.deepEqual(names('\x1bx'), ['escape', 'x']);
+    assert.deepEqual(names('\x1bx'), ['alt'], 'alt-x is not Esc and then x');
+    assert.deepEqual(parseKeys('\rhi\x1b[A').map((key) => key.raw), ['\r', 'h', 'i', '\x1b[A'], 'each key keeps its bytes');
   });
 });

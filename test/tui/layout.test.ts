@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TaskInfo } from '../../protocol/daemon.js';
+import { visibleLength } from '../../src/cli/output.js';
 import { listHeight, renderFrame, type FrameState } from '../../src/tui/layout.js';
 
 const task = (id: number, extra: Partial<TaskInfo> = {}): TaskInfo => ({
@@ -47,11 +48,12 @@ const frame = (state: Partial<FrameState>): string[] =>
 
 describe('the dashboard frame', () => {
   it('fills the terminal exactly, every row cut to its width', () => {
-    const tasks = Array.from({ length: 30 }, (_, i) => task(i + 1, i === 3 ? { waiting: 'permission to use Bash', status: 'idle' } : {}));
+    const tasks = Array.from({ length: 30 }, (_, i) => task(i + 1, i === 3 ? { waiting: 'permission to use Bash', status: 'idle' } : i === 0 ? { title: '日本語のタイトルはとても長くて画面の端を越えてしまうかもしれません\tと\x1b[2Jタブ' } : {}));
     for (const [cols, rows] of [[80, 24], [120, 40], [40, 10]] as const) {
       const lines = frame({ cols, rows, total: tasks, tasks, selected: 3 });
       assert.equal(lines.length, rows);
-      for (const line of lines) assert.ok(line.replace(/\x1b\[[0-9;]*m/g, '').length <= cols, `too wide at ${cols}: ${line}`);
+      for (const line of lines) assert.ok(visibleLength(line) <= cols, `too wide at ${cols}: ${line}`);
+      assert.ok(!lines.some((line) => /\t|\x1b\[2J/.test(line)), 'no tab or escape sequence from a title reaches the terminal');
     }
   });
 

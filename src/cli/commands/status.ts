@@ -43,6 +43,8 @@ async function watch(options: StatusOptions): Promise<void> {
     },
   );
   await live.open();
+  // On a terminal the ages ("5m ago") move on even when nothing changes.
+  if (tty && !options.json) setInterval(() => (timer ??= setTimeout(print, 0)), 30_000);
   await new Promise<never>(() => {});
 }
 

@@ -21,6 +21,27 @@ export function charColumns(codePoint: number): number {
   return wide ? 2 : 1;
 }
 
+/** How many columns `text` takes on a terminal (no escape sequences in it). */
+export function columnsOf(text: string): number {
+  let columns = 0;
+  for (const char of text) columns += charColumns(char.codePointAt(0)!);
+  return columns;
+}
+
+/**
+ * Text from elsewhere (a setup script's output, a task's title, a daemon's sentence) made
+ * safe to draw in one row: escape sequences and control characters go, a carriage return
+ * keeps only what was written after it (a progress bar's last state), tabs and line breaks become spaces.
+ */
+export function printable(text: string): string {
+  const trimmed = text.replace(/[\r\n]+$/, '');
+  return trimmed
+    .slice(trimmed.lastIndexOf('\r') + 1)
+    .replace(/\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g, '')
+    .replace(/[\t\n]/g, ' ')
+    .replace(/[\x00-\x1f\x7f-\x9f]/g, '');
+}
+
 /** Plain text cut to at most `width` columns. */
 export function cutToColumns(text: string, width: number): string {
   let used = 0;
