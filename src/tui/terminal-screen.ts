@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { RESET_MODES } from '../cli/attach.js';
 
 /** The alternate screen keeps the user's screen and scrollback as they were; the cursor hides. */
@@ -13,7 +14,9 @@ const LEAVE = `${RESET_MODES}\x1b[?1049l`;
 export class TerminalScreen {
   private previous: string[] = [];
   private active = false;
-  private readonly onData = (chunk: Buffer) => this.input(chunk.toString('utf8'));
+  /** A character may come in two reads: the decoder holds its first bytes until the rest arrive. */
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly onData = (chunk: Buffer) => this.input(this.decoder.write(chunk));
   private readonly onResize = () => {
     this.previous = [];
     this.redraw();
