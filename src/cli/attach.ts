@@ -12,6 +12,8 @@ export interface AttachOptions {
    * ui` attaching): neither entering nor leaving it, so the user's own screen never flashes by.
    */
   onAlternateScreen?: boolean;
+  /** Keys typed before the attach had the terminal (right after Enter in the dashboard): sent first, as if typed now. */
+  typeAhead?: string;
   /** Overrides the project's detach_key. */
   detachKey?: string;
 }
@@ -90,11 +92,17 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     const onSignal = () => finish(`[detached from ${info.ref}]`, 0);
 
     // Raw and on the alternate screen before the first frame is drawn: the snapshot may
-    // have arrived together with the hello.
+    // have arrived together with the hello. Listening before the messages are read: an exit
+    // that came with the hello finishes at once, and must find everything to undo.
     stdin.setRawMode(true);
+    stdin.on('data', onInput);
     stdin.resume();
+    stdout.on('resize', onResize);
+    for (const signal of SIGNALS) process.on(signal, onSignal);
     stdout.write(options.onAlternateScreen ? ENTER_KEEPING_SCREEN : ENTER);
+    if (options.typeAhead) onInput(Buffer.from(options.typeAhead, 'utf8'));
     connection.onMessage((message) => {
+      if (finished) return;
       switch (message.t) {
         case 'snapshot':
           // A catch-up snapshot drops what was half-read; a redraw's stream goes on from it.
@@ -113,9 +121,6 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
       }
     });
     connection.onClose(() => finish(`[lost the connection to task ${info.ref}]`, 1));
-    stdin.on('data', onInput);
-    stdout.on('resize', onResize);
-    for (const signal of SIGNALS) process.on(signal, onSignal);
   });
 }
 

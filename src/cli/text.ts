@@ -15,8 +15,10 @@ export function charColumns(codePoint: number): number {
     (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
     (codePoint >= 0xff00 && codePoint <= 0xff60) ||
     (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
-    (codePoint >= 0x1f300 && codePoint <= 0x1f64f) ||
-    (codePoint >= 0x1f900 && codePoint <= 0x1f9ff) ||
+    // Symbols and emoji: some are one column in some terminals, but counting two only ever leaves a blank.
+    (codePoint >= 0x2600 && codePoint <= 0x27bf) ||
+    (codePoint >= 0x2b00 && codePoint <= 0x2bff) ||
+    (codePoint >= 0x1f000 && codePoint <= 0x1faff) ||
     (codePoint >= 0x20000 && codePoint <= 0x3fffd);
   return wide ? 2 : 1;
 }
@@ -34,7 +36,7 @@ export function columnsOf(text: string): number {
  * keeps only what was written after it (a progress bar's last state), tabs and line breaks become spaces.
  */
 export function printable(text: string): string {
-  const trimmed = text.replace(/[\r\n]+$/, '');
+  const trimmed = text.replace(/\r\n/g, '\n').replace(/[\r\n]+$/, '');
   return trimmed
     .slice(trimmed.lastIndexOf('\r') + 1)
     .replace(/\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g, '')

@@ -1,4 +1,4 @@
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskInfo, TaskList, TaskListChange } from '../../protocol/daemon.js';
 
@@ -45,10 +45,8 @@ interface Followed {
   timer: NodeJS.Timeout | undefined;
   /** Whether the finished tasks' changes must be computed again (the base branch may have moved). */
   recheck: boolean;
-  /** The tasks directory's watcher, and the directory's inode it watches (a directory made anew needs a new one). */
-  watcher: { fs: FSWatcher; inode: number } | undefined;
-  /** The watcher of the repository's branches. */
-  refs: FSWatcher | undefined;
+  /** The watchers of the tasks directory, of `.orchestra` (to see the tasks directory made anew), and of the branches. */
+  watchers: { tasks?: FSWatcher | undefined; orchestra?: FSWatcher | undefined; refs?: FSWatcher | undefined };
 }
 
 /** How long touches are gathered into one refresh: a status write and its log line, a burst of file events. */
@@ -166,7 +164,7 @@ export class TaskFeed {
   private follow(root: string): Followed {
     let followed = this.followed.get(root);
     if (!followed) {
-      followed = { last: new Map(), problems: '[]', listed: false, queue: Promise.resolve(), timer: undefined, recheck: false, watcher: undefined, refs: undefined };
+      followed = { last: new Map(), problems: '[]', listed: false, queue: Promise.resolve(), timer: undefined, recheck: false, watchers: {} };
       this.followed.set(root, followed);
     }
     return followed;
@@ -181,8 +179,7 @@ export class TaskFeed {
     const followed = this.followed.get(root);
     if (!followed) return;
     clearTimeout(followed.timer);
-    followed.watcher?.fs.close();
-    followed.refs?.close();
+    for (const watcher of Object.values(followed.watchers)) watcher?.close();
     this.followed.delete(root);
   }
 
@@ -197,38 +194,34 @@ export class TaskFeed {
   /**
    * Watches the tasks directory for changes made outside the daemon (a person's editor,
    * git), and the repository's branches. Where the tasks directory does not exist yet, the
-   * store's first write makes it and touches the project, which comes back here; a
-   * directory that was replaced (removed and made again) gets a new watcher the same way.
+   * store's first write makes it and touches the project, which comes back here. A tasks
+   * directory removed and made again (which may even get its old inode back) is seen by the
+   * watcher of `.orchestra`, which starts over with a new watcher.
    */
   private watch(root: string, followed: Followed): void {
-    const dir = join(root, '.orchestra', 'tasks');
-    const inode = inodeOf(dir);
-    if (followed.watcher && followed.watcher.inode !== inode) {
-      followed.watcher.fs.close();
-      followed.watcher = undefined;
-    }
-    if (!followed.watcher && inode !== undefined) {
-      const watcher = tryWatch(dir, () => this.touch(root), () => {
-        if (followed.watcher?.fs === watcher) followed.watcher = undefined;
+    const watchers = followed.watchers;
+    const watchOnce = (name: keyof Followed['watchers'], path: string, changed: (file: string | null) => void) => {
+      if (watchers[name]) return;
+      const watcher = tryWatch(path, changed, () => {
+        if (watchers[name] === watcher) watchers[name] = undefined;
       });
-      followed.watcher = watcher && { fs: watcher, inode };
-    }
-    followed.refs ??= tryWatch(join(root, '.git', 'refs', 'heads'), () => this.touch(root, true), () => (followed.refs = undefined));
-  }
-}
-
-function inodeOf(path: string): number | undefined {
-  try {
-    return statSync(path).ino;
-  } catch {
-    return undefined;
+      watchers[name] = watcher;
+    };
+    watchOnce('tasks', join(root, '.orchestra', 'tasks'), () => this.touch(root));
+    watchOnce('orchestra', join(root, '.orchestra'), (file) => {
+      if (file !== 'tasks') return;
+      watchers.tasks?.close();
+      watchers.tasks = undefined;
+      this.touch(root);
+    });
+    watchOnce('refs', join(root, '.git', 'refs', 'heads'), () => this.touch(root, true));
   }
 }
 
 /** A watcher that does not keep the daemon alive, or undefined where there is nothing to watch; `broken` when it fails later. */
-function tryWatch(path: string, changed: () => void, broken: () => void): FSWatcher | undefined {
+function tryWatch(path: string, changed: (file: string | null) => void, broken: () => void): FSWatcher | undefined {
   try {
-    const watcher = watch(path, { persistent: false }, changed);
+    const watcher = watch(path, { persistent: false }, (_event, file) => changed(file));
     watcher.on('error', () => {
       watcher.close();
       broken();

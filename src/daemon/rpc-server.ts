@@ -78,8 +78,10 @@ export class RpcServer {
   }
 
   private accept(socket: Socket): void {
+    let open = true;
     const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket), {
-      error: (message) => this.log.error(message),
+      // Once the client is gone, each message that was still to go fails: no news, and not worth a line each.
+      error: (message) => open && this.log.error(message),
       warn: (message) => this.log.warn(message),
       info: () => {},
       log: () => {},
@@ -87,8 +89,11 @@ export class RpcServer {
     const entry = { socket, connection };
     this.connections.add(entry);
     const closeCallbacks: Array<() => void> = [];
+    /** Notifications handed to the connection and not yet written to the socket. */
+    const unsent = { bytes: 0 };
     const drop = () => {
       if (!this.connections.delete(entry)) return;
+      open = false;
       connection.dispose();
       socket.destroy();
       for (const callback of closeCallbacks.splice(0)) callback();
@@ -103,12 +108,18 @@ export class RpcServer {
       const context: RequestContext = {
         notify: (method, params) => {
           // A client that stops reading (a dashboard suspended with ctrl-z) is cut off rather
-          // than buffered for without end; a subscriber connects again when it reads again.
-          if (socket.writableLength > MAX_UNREAD_BYTES) {
-            this.log.warn(`dropping a client that left ${socket.writableLength} bytes of notifications unread`);
+          // than buffered for without end (vscode-jsonrpc queues what the socket has not
+          // taken); a subscriber connects again when it reads again.
+          if (unsent.bytes > MAX_UNREAD_BYTES) {
+            this.log.warn(`dropping a client that left ${unsent.bytes} bytes of notifications unread`);
             return drop();
           }
-          void connection.sendNotification(method, params).catch(() => undefined);
+          const bytes = JSON.stringify(params).length;
+          unsent.bytes += bytes;
+          void connection
+            .sendNotification(method, params)
+            .catch(() => undefined)
+            .finally(() => (unsent.bytes -= bytes));
         },
         onClose: (callback) => (this.connections.has(entry) ? closeCallbacks.push(callback) : callback()),
       };

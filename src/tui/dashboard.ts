@@ -77,7 +77,8 @@ export class Dashboard {
   private statusTimer: NodeJS.Timeout | undefined;
   /** Attached to an agent, or in the editor (or on the way there): the terminal is not ours to draw on. */
   private away = false;
-  /** Keys typed between Enter and the attach taking the terminal: they were meant for the agent. */
+  /** Between Enter and the attach taking the terminal; keys typed meanwhile (`typeAhead`) were meant for the agent. */
+  private attaching = false;
   private typeAhead = '';
   private quitting = false;
   private finish!: (code: number) => void;
@@ -304,13 +305,14 @@ export class Dashboard {
   private keys(keys: Key[]): void {
     for (const [index, key] of keys.entries()) {
       if (this.quitting) return;
-      if (this.away) {
+      if (this.attaching) {
         this.typeAhead += keys
           .slice(index)
           .map((k) => k.raw)
           .join('');
         return;
       }
+      if (this.away) return;
       this.key(key);
     }
     this.draw();
@@ -492,20 +494,23 @@ export class Dashboard {
     if (!task) return this.say('There is no task selected; n creates one.', 'error');
     if (!task.alive) return this.say(`${task.ref} has no running agent to attach to; s starts it.`, 'error');
     this.away = true;
+    this.attaching = true;
     let info;
     try {
       info = await actions.terminalOf(task);
     } catch (error) {
-      this.away = false;
+      this.away = this.attaching = false;
       this.typeAhead = '';
+      this.followSelection();
       return this.say(errorMessage(error), 'error');
     }
     if (this.quitting) return;
     this.leave(true);
-    if (this.typeAhead) process.stdin.unshift(Buffer.from(this.typeAhead, 'utf8'));
+    const typeAhead = this.typeAhead;
     this.typeAhead = '';
+    this.attaching = false;
     try {
-      const end = await attach(info, { onAlternateScreen: true });
+      const end = await attach(info, { onAlternateScreen: true, typeAhead });
       this.say(end.message.replace(/^\[(.*)\]$/, '$1'), end.code === 0 ? 'info' : 'error');
     } catch (error) {
       this.say(errorMessage(error), 'error');

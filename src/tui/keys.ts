@@ -1,8 +1,8 @@
 /**
  * The keys a person presses, from the bytes a terminal in raw mode sends: named keys for
  * the arrows and editing keys (both the normal and the application-mode encodings), and
- * `char` for text. Sequences the dashboard has no use for are skipped whole, so that a
- * function key never arrives as stray letters.
+ * `char` for text. Sequences the dashboard has no use for are read whole as `other`, so
+ * that a function key never arrives as stray letters.
  */
 export type KeyName =
   | 'up'
@@ -22,7 +22,9 @@ export type KeyName =
   | 'ctrl-u'
   | 'ctrl-z'
   | 'alt'
-  | 'char';
+  | 'char'
+  /** A sequence or control character the dashboard has no use for (kept for an agent, which may). */
+  | 'other';
 
 export interface Key {
   name: KeyName;
@@ -76,8 +78,7 @@ export function parseKeys(input: string): Key[] {
       const sequence = ESCAPE_SEQUENCE.exec(rest);
       const next = rest.length > 1 ? String.fromCodePoint(rest.codePointAt(1)!) : '';
       if (sequence) {
-        const name = SEQUENCES[sequence[1]!];
-        if (name) keys.push({ name, raw: sequence[0] });
+        keys.push({ name: SEQUENCES[sequence[1]!] ?? 'other', raw: sequence[0] });
         i += sequence[0].length;
       } else if (next >= ' ' && next !== '\x7f') {
         // alt-<key> (ESC then the key in one read) is a key of its own, not Esc and then the key.
@@ -91,8 +92,7 @@ export function parseKeys(input: string): Key[] {
     }
     const char = String.fromCodePoint(rest.codePointAt(0)!);
     const control = CONTROLS[char];
-    if (control) keys.push({ name: control, raw: char });
-    else if (char >= ' ') keys.push({ name: 'char', text: char, raw: char });
+    keys.push(control ? { name: control, raw: char } : char >= ' ' ? { name: 'char', text: char, raw: char } : { name: 'other', raw: char });
     i += char.length;
   }
   return keys;

@@ -127,7 +127,8 @@ export class TerminalScreen {
    */
   backgroundSelf(): void {
     this.suspend();
-    process.kill(process.pid, 'SIGTSTP');
+    // The whole process group, as vim and less do: a shell running us (sh -c) stops too, so the user's shell gets the terminal.
+    process.kill(0, 'SIGTSTP');
     // Here once continued (or never stopped).
     this.resume();
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -132,6 +132,53 @@ describe('task events', () => {
       assert.deepEqual(JSON.parse(lines[1]!).map((t: { ref: string; status: string }) => [t.ref, t.status]), [['1:first', 'idle'], ['3:watched', 'draft']]);
     } finally {
       watcher.kill();
+    }
+  });
+
+  it('sees a tasks directory removed and made again', async () => {
+    const project = sandbox.repo('replaced');
+    await sandbox.ok(['new', 'before', '-m', 'Before'], { cwd: project });
+    const { rpc, changes } = await subscribe({ cwd: project });
+    try {
+      const dir = join(project, '.orchestra', 'tasks');
+      rmSync(dir, { recursive: true });
+      await waitFor(() => changes.some((c) => c.removed.includes('1:before')), 'the removal of the directory');
+      mkdirSync(dir);
+      // Made again later than any refresh of the removal: only a watcher can see this.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writeFileSync(join(dir, '7:after.md'), '---\nstatus: draft\n---\nAfter\n');
+      await waitFor(() => changes.some((c) => c.tasks.some((t) => t.ref === '7:after')), 'the task in the new directory');
+      writeFileSync(join(dir, '7:after.md'), '---\nstatus: idle\n---\nAfter\n');
+      await waitFor(() => changes.some((c) => c.tasks.some((t) => t.ref === '7:after' && t.status === 'idle')), 'an edit in the new directory');
+    } finally {
+      rpc.close();
+    }
+  });
+
+  it('cuts off a subscriber that stops reading, and goes on for everyone else', async () => {
+    const project = sandbox.repo('unread');
+    // Each change of this task is a notification of 200 KB: the limit (4 MiB unread) comes quickly.
+    await sandbox.ok(['new', 'big'], { cwd: project, input: `${'x'.repeat(200_000)}\n` });
+    const stuck = connect(join(sandbox.home, 'run', 'daemon.sock'));
+    await new Promise((resolve) => stuck.once('connect', resolve));
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: Methods.subscribeTasks.method, params: { cwd: project } });
+    stuck.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await new Promise((resolve) => stuck.once('data', resolve));
+    stuck.pause();
+    const log = () => readFileSync(join(sandbox.home, 'state', 'daemon.log'), 'utf8');
+    const { rpc } = await subscribe({ cwd: repo });
+    try {
+      for (let i = 0; i < 400 && !/dropping a client that left \d+ bytes of notifications unread/.test(log()); i++) {
+        await rpc.request(Methods.setTaskStatus.method, { cwd: project, ref: '1', status: i % 2 ? 'idle' : 'draft' });
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      assert.match(log(), /dropping a client that left \d+ bytes of notifications unread/);
+      assert.doesNotMatch(log(), /Sending notification failed/, 'the notifications it never got are not a line each');
+      const task = await rpc.request<{ status: string }>(Methods.getTask.method, { cwd: project, ref: '1' });
+      assert.ok(task.status === 'idle' || task.status === 'draft');
+    } finally {
+      stuck.destroy();
+      rpc.close();
     }
   });
 

@@ -10,11 +10,11 @@ describe('keys', () => {
     assert.deepEqual(names('\r\x7f\x03\x0c\x1a\t'), ['enter', 'backspace', 'ctrl-c', 'ctrl-l', 'ctrl-z', 'tab']);
   });
 
-  it('skips sequences it has no use for whole, and keeps text as typed', () => {
-    assert.deepEqual(names('\x1b[15~j\x1b[1;5Ck'), ['j', 'k']);
+  it('reads sequences it has no use for whole, and keeps text as typed', () => {
+    assert.deepEqual(names('\x1b[15~j\x1b[1;5Ck\x1c'), ['other', 'j', 'other', 'k', 'other']);
     assert.deepEqual(names('fé✓'), ['f', 'é', '✓']);
     assert.deepEqual(names('\x1b'), ['escape']);
     assert.deepEqual(names('\x1bx'), ['alt'], 'alt-x is not Esc and then x');
-    assert.deepEqual(parseKeys('\rhi\x1b[A').map((key) => key.raw), ['\r', 'h', 'i', '\x1b[A'], 'each key keeps its bytes');
+    assert.deepEqual(parseKeys('\rhi\x1b[A\x1b[15~\x04').map((key) => key.raw), ['\r', 'h', 'i', '\x1b[A', '\x1b[15~', '\x04'], 'each key keeps its bytes');
   });
 });
