@@ -227,7 +227,10 @@ export class Dashboard {
     }
     if (pane.kind === 'static') {
       const how = task.exit_code !== null ? `exit code ${task.exit_code}` : 'it was stopped';
-      const title = `${task.ref} · ${task.status} · no agent runs${pane.what === 'last screen' ? ` · its last screen (${how})` : ''} · s starts it`;
+      const title =
+        pane.what === 'error'
+          ? `${task.ref} · ${task.status} · its screen cannot be shown`
+          : `${task.ref} · ${task.status} · no agent runs${pane.what === 'last screen' ? ` · its last screen (${how})` : ''} · s starts it`;
       // A stored screen is cut like a live one, ending at its last row in use; a description reads from the top.
       const used = trimTrailingBlank(pane.lines);
       const shown = pane.what === 'last screen' ? used.slice(Math.max(0, used.length - height)) : used.slice(0, height);
