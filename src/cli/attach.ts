@@ -26,11 +26,12 @@ export interface AttachOptions {
 export const RESET_MODES =
   '\x1b[?9l\x1b[?1000l\x1b[?1001l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l\x1b[?1016l' +
   '\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[=0;1u\x1b[r\x1b[0 q\x1b[?6l\x1b[?7h\x1b[4l\x1b[0m\x1b[?25h';
-/** The alternate screen keeps the user's screen and scrollback safe while attached; the title stack keeps the title. */
-const ENTER = '\x1b[22;0t\x1b[?1049h\x1b[H\x1b[2J';
-const LEAVE = `${RESET_MODES}\x1b[?1049l\x1b[23;0t`;
-const ENTER_KEEPING_SCREEN = '\x1b[22;0t\x1b[H\x1b[2J';
-const LEAVE_KEEPING_SCREEN = `${RESET_MODES}\x1b[23;0t`;
+/**
+ * The alternate screen keeps the user's screen and scrollback safe while attached (unless
+ * the caller is on it already); the title stack keeps the title.
+ */
+const enterSequence = (onAlternateScreen: boolean) => `\x1b[22;0t${onAlternateScreen ? '' : '\x1b[?1049h'}\x1b[H\x1b[2J`;
+const leaveSequence = (onAlternateScreen: boolean) => `${RESET_MODES}${onAlternateScreen ? '' : '\x1b[?1049l'}\x1b[23;0t`;
 
 /** How an attach ended: the line to show the person ("[detached from 3:fix-tests]") and the exit status. */
 export interface AttachEnd {
@@ -71,7 +72,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
       stdout.removeListener('resize', onResize);
       for (const signal of SIGNALS) process.removeListener(signal, onSignal);
       connection.close();
-      stdout.write(options.onAlternateScreen ? LEAVE_KEEPING_SCREEN : LEAVE);
+      stdout.write(leaveSequence(options.onAlternateScreen ?? false));
       stdin.setRawMode(false);
       stdin.pause();
       resolve({ message, code });
@@ -99,7 +100,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
     stdin.resume();
     stdout.on('resize', onResize);
     for (const signal of SIGNALS) process.on(signal, onSignal);
-    stdout.write(options.onAlternateScreen ? ENTER_KEEPING_SCREEN : ENTER);
+    stdout.write(enterSequence(options.onAlternateScreen ?? false));
     if (options.typeAhead) onInput(Buffer.from(options.typeAhead, 'utf8'));
     connection.onMessage((message) => {
       if (finished) return;

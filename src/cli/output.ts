@@ -84,8 +84,9 @@ export function table(rows: string[][], options: { indent?: string; width?: numb
   });
 }
 
-function pad(cell: string, width: number): string {
-  return cell + ' '.repeat(width - visibleLength(cell));
+/** The text with spaces up to `width` columns. */
+export function pad(cell: string, width: number): string {
+  return cell + ' '.repeat(Math.max(0, width - visibleLength(cell)));
 }
 
 const ANSI = /\x1b\[[0-9;]*m/g;

@@ -1,6 +1,6 @@
 import type { TaskInfo, TaskProblem } from '../../protocol/daemon.js';
 import { cutToColumns, printable } from '../cli/text.js';
-import { age, branchSummary, paint, problemSentence, STATUS_STYLE, table, truncate, visibleLength, type Style } from '../cli/output.js';
+import { age, branchSummary, pad, paint, problemSentence, STATUS_STYLE, table, truncate, visibleLength, type Style } from '../cli/output.js';
 
 /**
  * The dashboard's frame, drawn from its state alone: a header, the task list, a divider
@@ -79,7 +79,7 @@ function header(state: FrameState, style: (text: string, name: Style) => string)
   // The right end (filter, help) stays; the summary gives way.
   const room = state.cols - visibleLength(right);
   const shown = room >= 20 ? truncate(left, room - 1) : truncate(left, state.cols);
-  const text = room >= 20 ? `${padTo(shown, room)}${right}` : padTo(shown, state.cols);
+  const text = room >= 20 ? `${pad(shown, room)}${right}` : pad(shown, state.cols);
   return style(text, 'inverse');
 }
 
@@ -104,7 +104,7 @@ function taskList(state: FrameState, height: number, style: (text: string, name:
   const plain = table(rowsOf(false), { width: state.cols });
   const lines = [style(plain[0]!, 'dim')];
   for (let row = state.scroll; row < Math.min(state.tasks.length, state.scroll + height); row++) {
-    lines.push(row === state.selected ? style(padTo(plain[row + 1]!, state.cols), 'inverse') : painted[row + 1]!);
+    lines.push(row === state.selected ? style(pad(plain[row + 1]!, state.cols), 'inverse') : painted[row + 1]!);
   }
   return lines;
 }
@@ -129,11 +129,6 @@ function cells(task: TaskInfo, columns: string[], marker: string, color: boolean
 /** "now", "5m", "3h", "2d": age() without its words, for a narrow column. */
 function shortAge(timestamp: string | null): string {
   return age(timestamp).replace(' ago', '').replace('just now', 'now');
-}
-
-/** The line with spaces up to `width` columns. */
-function padTo(line: string, width: number): string {
-  return line + ' '.repeat(Math.max(0, width - visibleLength(line)));
 }
 
 function divider(title: string, cols: number, style: (text: string, name: Style) => string): string {

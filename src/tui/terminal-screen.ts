@@ -102,12 +102,7 @@ export class TerminalScreen {
   suspend(keepScreen = false): void {
     if (!this.active) return;
     this.active = false;
-    process.stdin.removeListener('data', this.onData);
-    process.stdin.pause();
-    // An attach draws on the alternate screen in raw mode too: no flash of the user's screen, no echo in between.
-    if (keepScreen) return;
-    process.stdout.write(LEAVE);
-    process.stdin.setRawMode(false);
+    this.release(keepScreen);
   }
 
   resume(): void {
@@ -145,10 +140,17 @@ export class TerminalScreen {
     if (!this.started) return;
     this.started = false;
     this.active = false;
+    this.release(false);
+  }
+
+  /** Stops reading keys; unless `keepScreen`, leaves the alternate screen and raw mode too. */
+  private release(keepScreen: boolean): void {
     process.stdin.removeListener('data', this.onData);
+    process.stdin.pause();
+    // An attach draws on the alternate screen in raw mode too: no flash of the user's screen, no echo in between.
+    if (keepScreen) return;
     process.stdout.write(LEAVE);
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
-    process.stdin.pause();
   }
 }
 
