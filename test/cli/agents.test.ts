@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { processTable } from '../helpers/processes.js';
 import { alive, CLI, git, Sandbox, waitFor } from '../helpers/sandbox.js';
 import { TestTerminal } from '../helpers/terminal.js';
 
 /** Live processes (zombies are dead, waiting to be reaped) whose process group is `pgid` (the agent leads its own group). */
 function groupMembers(pgid: number): number[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' });
-  return out
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, group, stat]) => Number(group) === pgid && !stat!.startsWith('Z'))
-    .map(([pid]) => Number(pid));
+  return processTable()
+    .filter((row) => row.pgid === pgid && !row.stat.startsWith('Z'))
+    .map((row) => row.pid);
 }
 
 /**

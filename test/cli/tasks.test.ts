@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { spawn as spawnPty } from 'node-pty';
 import { CLI, git, Sandbox } from '../helpers/sandbox.js';
 
 describe('task commands against a real daemon', () => {
@@ -201,14 +201,22 @@ describe('new in a terminal', () => {
   const sandbox = new Sandbox();
   after(() => sandbox.cleanup());
 
-  // `script` (util-linux) gives the command a terminal, so `new` takes the editor path.
-  function inTerminal(command: string, env: NodeJS.ProcessEnv, cwd: string) {
-    return new Promise<{ code: number; output: string }>((resolve) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, env: { ...sandbox.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A real terminal (a PTY) for the command, so `new` takes the editor path; stdout and stderr both reach it.
+  function inTerminal(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+    return new Promise<{ code: number; output: string }>((resolve, reject) => {
+      const fullEnv = Object.fromEntries(Object.entries({ ...sandbox.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      const pty = spawnPty(process.execPath, [CLI, ...args], { name: 'xterm-256color', cols: 100, rows: 30, cwd, env: fullEnv });
       let output = '';
-      child.stdout!.on('data', (d) => (output += d));
-      child.stderr!.on('data', (d) => (output += d));
-      child.on('exit', (code) => resolve({ code: code ?? 1, output }));
+      pty.onData((data) => (output += data));
+      const timer = setTimeout(() => {
+        pty.kill('SIGKILL');
+        reject(new Error(`orchestra ${args.join(' ')} did not exit in a terminal; it wrote:\n${output}`));
+      }, 30_000);
+      // node-pty reports the exit once the terminal's output is read to the end.
+      pty.onExit(({ exitCode }) => {
+        clearTimeout(timer);
+        resolve({ code: exitCode, output });
+      });
     });
   }
 
@@ -216,16 +224,20 @@ describe('new in a terminal', () => {
     const repo = sandbox.repo();
     const editor = join(sandbox.root, 'editor.sh');
     // Writes a description above the template's note, as a person would.
-    writeFileSync(editor, '#!/bin/sh\ngrep -q "Describe task .via-editor. for the agent (base branch main, agent opencode)" "$1" || exit 3\nsed -i "1s/^/Written in the editor\\n/" "$1"\n');
+    writeFileSync(
+      editor,
+      '#!/bin/sh\ngrep -q "Describe task .via-editor. for the agent (base branch main, agent opencode)" "$1" || exit 3\n' +
+        '{ echo "Written in the editor"; cat "$1"; } > "$1.new" && mv "$1.new" "$1"\n',
+    );
     chmodSync(editor, 0o755);
-    const created = await inTerminal(`"${process.execPath}" "${CLI}" new via-editor`, { EDITOR: editor }, repo);
+    const created = await inTerminal(['new', 'via-editor'], { EDITOR: editor }, repo);
     assert.equal(created.code, 0, created.output);
     const text = readFileSync(join(repo, '.orchestra', 'tasks', '1:via-editor.md'), 'utf8');
     assert.match(text, /\n---\n\nWritten in the editor\n$/);
-    const empty = await inTerminal(`"${process.execPath}" "${CLI}" new left-empty`, { EDITOR: 'true' }, repo);
+    const empty = await inTerminal(['new', 'left-empty'], { EDITOR: 'true' }, repo);
     assert.equal(empty.code, 2);
     assert.match(empty.output, /The description is empty, so no task was created/);
-    const badSlug = await inTerminal(`"${process.execPath}" "${CLI}" new Bad_Slug`, { EDITOR: editor }, repo);
+    const badSlug = await inTerminal(['new', 'Bad_Slug'], { EDITOR: editor }, repo);
     assert.equal(badSlug.code, 2, 'the slug is checked before the editor opens');
     assert.match(badSlug.output, /'Bad_Slug' is not a valid slug/);
   });
@@ -233,7 +245,7 @@ describe('new in a terminal', () => {
   it('colours only on a terminal, and never with NO_COLOR', async () => {
     const repo = sandbox.repo('colours');
     await sandbox.ok(['new', 'paint-me', '-m', 'x'], { cwd: repo });
-    const status = `"${process.execPath}" "${CLI}" status`;
+    const status = ['status'];
     const coloured = await inTerminal(status, { NO_COLOR: '' }, repo);
     assert.match(coloured.output, /\x1b\[2mdraft\x1b\[0m/);
     const plain = await inTerminal(status, { NO_COLOR: '1' }, repo);

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import xtermHeadless from '@xterm/headless';
 import { HolderConnection } from '../../protocol/holder-client.js';
 import { encodeFrame, FrameDecoder, HOLDER_PROTOCOL_VERSION, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { residentBytes } from '../helpers/processes.js';
 import { waitFor } from '../helpers/sandbox.js';
 
 const HOLDER = fileURLToPath(new URL('../../src/holder/main.js', import.meta.url));
@@ -58,9 +59,9 @@ class TestHolder {
     }
   }
 
+  /** The holder's resident memory, in bytes. */
   rss(): number {
-    const status = readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) * 1024;
+    return residentBytes(this.process.pid!);
   }
 
   cleanup(): void {
