@@ -5,10 +5,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn, type IPty } from 'node-pty';
+import { processMemory } from '../src/platform/process-memory.js';
+import { scratchDir } from '../src/platform/runtime-dir.js';
 
 export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -33,12 +34,8 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** RSS and PSS of a process in MiB, from /proc/<pid>/smaps_rollup. */
-export function memory(pid: number): { rss: number; pss: number } {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)![1]) / 1024;
-  return { rss: field('Rss'), pss: field('Pss') };
-}
+/** RSS and PSS of a process in MiB (src/platform/process-memory.ts: PSS is RSS where the OS has none). */
+export const memory = (pid: number) => processMemory(pid);
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,7 +53,7 @@ export async function until(what: string, check: () => boolean, timeoutMs = 60_0
  * agent profiles, an ORCHESTRA_HOME, a tmux server and dtach sockets; `close` stops them all.
  */
 export class Rig {
-  readonly root = realpathSync(mkdtempSync(join(tmpdir(), 'orch-bench-')));
+  readonly root = realpathSync(mkdtempSync(join(scratchDir(), 'orch-bench-')));
   readonly repo = join(this.root, 'repo');
   readonly env: Record<string, string>;
   private readonly tmuxSocket = `orch-bench-${process.pid}`;

@@ -105,6 +105,8 @@ export interface HolderHello {
   version: number;
   pid: number;
   agent_pid: number;
+  /** When the agent started (src/platform/process-identity.ts): its pid is signalled only while this matches. */
+  agent_start?: string;
   task: HolderTask;
   agent: string;
   started: string;
@@ -182,7 +184,12 @@ export interface HolderSpec {
   task: HolderTask;
   agent: string;
   activity: ActivitySpec;
+  /** How often the holder renews its socket and metadata file, which /tmp cleaners remove when they look unused (default DEFAULT_HOLDER_REFRESH_MS). */
+  refresh_ms?: number;
 }
+
+/** Cleaners remove what has not been touched for days (macOS: 3, systemd-tmpfiles: 10); renewing twice an hour is plenty. */
+export const DEFAULT_HOLDER_REFRESH_MS = 30 * 60_000;
 
 /**
  * `holders/<key>.json`: written by the holder once it serves, and updated with `exit` when
@@ -193,6 +200,8 @@ export interface HolderMeta {
   key: string;
   pid: number;
   agent_pid: number;
+  /** When the agent started; records without it (older holders) never lead to a signal. */
+  agent_start?: string;
   task: HolderTask;
   agent: string;
   started: string;

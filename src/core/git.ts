@@ -1,6 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { canonicalPath } from '../platform/canonical-path.js';
+import { gitInstallHint } from '../platform/git-install.js';
 import { OrchestraError } from './errors.js';
 
 /** Runs git in `cwd` and returns its standard output without the final newline; a non-zero exit is a GitError. */
@@ -77,7 +79,7 @@ export async function findProjectRoot(cwd: string): Promise<string> {
     const worktree = await git(cwd, ['--git-dir', commonDir!, 'config', '--get', 'core.worktree']).catch(() => '');
     root = worktree ? resolve(commonDir!, worktree) : await git(cwd, ['rev-parse', '--show-toplevel']);
   }
-  return realpathSync(root);
+  return canonicalPath(root);
 }
 
 /**
@@ -95,11 +97,11 @@ function projectRootFromFiles(cwd: string): string | undefined {
       if (dir === dirname(dir)) return undefined;
       continue;
     }
-    if (stats.isDirectory()) return existsSync(join(dotGit, 'HEAD')) ? realpathSync(dir) : undefined;
+    if (stats.isDirectory()) return existsSync(join(dotGit, 'HEAD')) ? canonicalPath(dir) : undefined;
     try {
       const gitDir = resolve(dir, /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))![1]!.trim());
       const commonDir = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
-      return basename(commonDir) === '.git' && existsSync(join(commonDir, 'HEAD')) ? realpathSync(dirname(commonDir)) : undefined;
+      return basename(commonDir) === '.git' && existsSync(join(commonDir, 'HEAD')) ? canonicalPath(dirname(commonDir)) : undefined;
     } catch {
       return undefined;
     }
@@ -127,4 +129,33 @@ function gitEnv(): NodeJS.ProcessEnv {
   delete env.GIT_WORK_TREE;
   delete env.GIT_INDEX_FILE;
   return env;
+}
+
+/** `merge-tree --write-tree`, which merge and status use to find conflicts without touching a work tree, came with git 2.38. */
+export const MIN_GIT_VERSION = [2, 38] as const;
+
+/**
+ * What is wrong with the git on PATH, as one sentence, or undefined when it will do.
+ * `versionOutput` is what `git --version` printed (undefined: git did not run).
+ */
+export function gitProblem(versionOutput: string | undefined, platform: NodeJS.Platform = process.platform): string | undefined {
+  const needed = MIN_GIT_VERSION.join('.');
+  if (versionOutput === undefined) return `Orchestra needs git ${needed} or newer, and there is no git on PATH; ${gitInstallHint(platform)}.`;
+  const match = /git version (\d+)\.(\d+)/.exec(versionOutput);
+  if (!match) return undefined; // A build that words it otherwise: its commands will say what fails.
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  if (major > MIN_GIT_VERSION[0] || (major === MIN_GIT_VERSION[0] && minor >= MIN_GIT_VERSION[1])) return undefined;
+  return `Orchestra needs git ${needed} or newer (for merge-tree --write-tree), and this one is ${versionOutput.trim().replace(/^git version /, '')}; ${gitInstallHint(platform)}.`;
+}
+
+/** Checks the git on PATH once (the daemon does, as it starts); throws the sentence of gitProblem. */
+export function assertUsableGit(): void {
+  let output: string | undefined;
+  try {
+    output = execFileSync('git', ['--version'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    output = undefined;
+  }
+  const problem = gitProblem(output);
+  if (problem) throw new OrchestraError(problem);
 }

@@ -1,6 +1,7 @@
-import { accessSync, mkdirSync, statSync, chmodSync } from 'node:fs';
+import { accessSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePrivateDir as ensurePrivate, MAX_SOCKET_PATH_BYTES, runtimeContext, runtimeDir, UntrustedPathError, verifyPrivate } from '../platform/runtime-dir.js';
 import { OrchestraError } from './errors.js';
 
 /**
@@ -24,12 +25,12 @@ type Env = NodeJS.ProcessEnv;
 export function userDirs(env: Env = process.env): UserDirs {
   const home = env.ORCHESTRA_HOME;
   if (home) {
-    return { runtime: join(home, 'run'), state: join(home, 'state'), config: join(home, 'config'), data: join(home, 'data') };
+    return { runtime: runtimeDir(env, runtimeContext()), state: join(home, 'state'), config: join(home, 'config'), data: join(home, 'data') };
   }
   const userHome = env.HOME || homedir();
   const xdg = (name: string, fallback: string) => join(env[name] || join(userHome, fallback), 'orchestra');
   return {
-    runtime: env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'orchestra') : `/tmp/orchestra-${process.getuid?.() ?? 'user'}`,
+    runtime: runtimeDir(env, runtimeContext()),
     state: xdg('XDG_STATE_HOME', '.local/state'),
     config: xdg('XDG_CONFIG_HOME', '.config'),
     data: xdg('XDG_DATA_HOME', '.local/share'),
@@ -41,11 +42,8 @@ export function daemonSocketPath(env: Env = process.env): string {
   return env.ORCHESTRA_SOCKET || join(userDirs(env).runtime, 'daemon.sock');
 }
 
-// Linux allows 108 bytes in sun_path, macOS 104; stay under both with room for a suffix.
-const MAX_SOCKET_PATH = 100;
-
 export function assertSocketPathLength(path: string): void {
-  if (Buffer.byteLength(path) >= MAX_SOCKET_PATH) {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
     throw new OrchestraError(
       `The socket path ${path} is ${Buffer.byteLength(path)} bytes, longer than unix sockets allow; set ORCHESTRA_HOME or XDG_RUNTIME_DIR to a shorter directory.`,
     );
@@ -53,17 +51,26 @@ export function assertSocketPathLength(path: string): void {
 }
 
 /**
- * Creates the runtime directory 0700 and refuses one that another user owns: whoever
- * owns it could put a socket there that impersonates the daemon.
+ * Creates the runtime directory 0700, or checks the one there (DESIGN.md §2): a symlink, a
+ * directory of another user or one others may enter is refused, since whoever controls it
+ * could put a socket there that poses as the daemon.
  */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stats = statSync(dir);
-  const uid = process.getuid?.();
-  if (uid !== undefined && stats.uid !== uid) {
-    throw new OrchestraError(`${dir} belongs to another user (uid ${stats.uid}); remove it or set XDG_RUNTIME_DIR to a directory of your own.`);
+  asOrchestraError(() => ensurePrivate(dir));
+}
+
+/** Checks a runtime directory or socket before a client uses it; false when it is not there. */
+export function checkPrivate(path: string, kind: 'directory' | 'socket'): boolean {
+  return asOrchestraError(() => verifyPrivate(path, kind));
+}
+
+function asOrchestraError<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof UntrustedPathError) throw new OrchestraError(error.message);
+    throw error;
   }
-  if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 /** Whether this process may use `path` as `mode` says (fs.constants.X_OK, W_OK …); false when it is not there. */

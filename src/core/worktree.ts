@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { OrchestraError } from './errors.js';
 import { git, GitError, localBranches } from './git.js';
 import type { UserDirs } from './paths.js';
+import { canonicalPath } from '../platform/canonical-path.js';
 
 /**
  * Task worktrees (DESIGN.md §2): one per task, on branch `<branch_prefix><id>-<slug>`,
@@ -133,7 +134,7 @@ async function registeredWorktrees(root: string): Promise<Map<string, string>> {
 
 function realpathOr(path: string): string {
   try {
-    return realpathSync(path);
+    return canonicalPath(path);
   } catch {
     return path;
   }

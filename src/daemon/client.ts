@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_PROTOCOL_VERSION, ErrorCodes, Methods, type HelloResult, type Method } from '../../protocol/daemon.js';
 import type { HolderConnection } from '../../protocol/holder-client.js';
 import { JsonRpcClient, RpcRequestError } from '../../protocol/json-rpc-client.js';
 import { OrchestraError } from '../core/errors.js';
-import { daemonSocketPath, userDirs } from '../core/paths.js';
+import { checkPrivate, daemonSocketPath, userDirs } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
 
 /**
@@ -101,6 +101,8 @@ export async function connectDaemon(options: ConnectOptions = {}): Promise<Daemo
 
 /** Connects and shakes hands; undefined when nothing listens on the socket. */
 async function tryConnect(socketPath: string): Promise<DaemonClient | undefined> {
+  // Nothing is sent to a socket another user could have put there (DESIGN.md §2).
+  if (!checkPrivate(dirname(socketPath), 'directory') || !checkPrivate(socketPath, 'socket')) return undefined;
   const socket = await new Promise<Socket | undefined>((resolve, reject) => {
     const s = connect(socketPath);
     s.once('connect', () => resolve(s));
@@ -151,7 +153,8 @@ async function startDaemon(socketPath: string): Promise<DaemonClient> {
 function lastLine(path: string): string {
   try {
     const lines = readFileSync(path, 'utf8').trim().split('\n');
-    return lines[lines.length - 1] || '(nothing)';
+    // A daemon that refused to start said why as the CLI says errors: the sentence is the news.
+    return lines[lines.length - 1]?.replace(/^orchestra: /, '') || '(nothing)';
   } catch {
     return '(nothing)';
   }

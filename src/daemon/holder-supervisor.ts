@@ -4,11 +4,14 @@ import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { HolderConnection, HolderGoneError } from '../../protocol/holder-client.js';
-import type { ExitStatus, HolderMeta, HolderSpec, HolderTask } from '../../protocol/holder.js';
+import { DEFAULT_HOLDER_REFRESH_MS, type ExitStatus, type HolderMeta, type HolderSpec, type HolderTask } from '../../protocol/holder.js';
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { describeExit } from '../core/exit-status.js';
 import { assertSocketPathLength, ensurePrivateDir, type UserDirs } from '../core/paths.js';
 import type { AgentLaunch, TerminalEvents, TerminalState, Terminals } from '../core/terminals.js';
+import { holderCommand, loginSessionContext } from '../platform/login-session.js';
+import { signalGroupOf, type ProcessIdentity } from '../platform/process-identity.js';
+import { ensurePtyHelperExecutable, PtyHelperError } from '../platform/pty-helper.js';
 import type { Logger } from './log.js';
 
 const HOLDER_MAIN = fileURLToPath(new URL('../holder/main.js', import.meta.url));
@@ -23,37 +26,15 @@ const ORPHAN_GRACE_MS = 2000;
 const EARLY_EXIT_MS = 600;
 
 
-/**
- * Whether `pid` still leads its own session, as an agent under its PTY does: a saved pid is
- * checked before its group is signalled, in case the number has gone to another process.
- * Without /proc (macOS) it cannot be checked and is trusted.
- */
-function isSessionLeader(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self/stat');
-  }
-  // pid (comm) state ppid pgrp session …; comm may hold spaces and parentheses.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[3]) === pid;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // Nothing left.
-  }
-}
+/** How often a holder renews its files against /tmp cleaners; ORCHESTRA_HOLDER_REFRESH_MS shortens it for tests. */
+const HOLDER_REFRESH_MS = Number(process.env.ORCHESTRA_HOLDER_REFRESH_MS) || DEFAULT_HOLDER_REFRESH_MS;
 
 /** A holder the daemon watches over its control connection. */
 interface Tracked {
   key: string;
   task: HolderTask;
   pid: number;
-  agentPid: number;
+  agent: ProcessIdentity;
   connection: HolderConnection;
   viewers: number;
   exit: ExitStatus | undefined;
@@ -71,6 +52,8 @@ interface Tracked {
 export class HolderSupervisor implements Terminals {
   readonly dir: string;
   private readonly holders = new Map<string, Tracked>();
+  /** Keys being launched or adopted, which a rescan leaves to that work. */
+  private readonly busy = new Set<string>();
 
   constructor(
     dirs: UserDirs,
@@ -93,7 +76,11 @@ export class HolderSupervisor implements Terminals {
     return tracked ? { socket: this.socketPath(key), viewers: tracked.viewers } : undefined;
   }
 
-  /** Finds the holders that run (adopting them) and records the agents that ended while no daemon watched. */
+  /**
+   * Finds the holders that run (adopting them) and records the agents that ended while no
+   * daemon watched. A holder is known by its metadata file or, if a /tmp cleaner took that,
+   * by its socket; holders already tracked are left as they are, so this may run again.
+   */
   async rediscover(): Promise<void> {
     let names: string[];
     try {
@@ -101,20 +88,40 @@ export class HolderSupervisor implements Terminals {
     } catch {
       return;
     }
-    const keys = names.filter((name) => name.endsWith('.json') && !name.endsWith('.spec.json')).map((name) => name.slice(0, -'.json'.length));
-    await Promise.all(keys.map((key) => this.adopt(key)));
+    const keys = new Set<string>();
+    for (const name of names) {
+      if (name.endsWith('.spec.json')) continue;
+      const key = /^(.+)\.(json|sock)$/.exec(name)?.[1];
+      if (key && !this.holders.has(key) && !this.busy.has(key)) keys.add(key);
+    }
+    await Promise.all([...keys].map((key) => this.adopt(key)));
   }
 
   private async adopt(key: string): Promise<void> {
+    this.busy.add(key);
+    try {
+      await this.adoptNow(key);
+    } finally {
+      this.busy.delete(key);
+    }
+  }
+
+  private async adoptNow(key: string): Promise<void> {
     const meta = this.readMeta(key);
-    if (!meta) return;
+    if (!meta && !existsSync(this.socketPath(key))) return;
     try {
       const connection = await HolderConnection.open(this.socketPath(key), { role: 'control', cols: 80, rows: 24, timeoutMs: 2000 });
       // The core hears of it before its first verdict on the screen, which follows the handshake.
       await this.events.found(connection.hello.task, connection.hello.agent);
       this.track(key, connection);
-      this.log.info(`found holder ${key} of task ${meta.task.id}:${meta.task.slug} (pid ${meta.pid}) again`);
+      const { task, pid } = connection.hello;
+      this.log.info(`found holder ${key} of task ${task.id}:${task.slug} (pid ${pid}) again`);
     } catch (error) {
+      if (!meta) {
+        // A socket without metadata that nobody serves: a leftover.
+        if (error instanceof HolderGoneError) rmSync(this.socketPath(key), { force: true });
+        return;
+      }
       if (!(error instanceof HolderGoneError)) {
         // Alive but not ours to talk to (another protocol version after an upgrade, or
         // hung): leave it and its agent alone rather than take it for dead.
@@ -122,11 +129,26 @@ export class HolderSupervisor implements Terminals {
         return;
       }
       const cause = meta.exit ? 'while no daemon was running' : 'its holder was gone when the daemon started';
-      await this.finish(key, meta.task, meta.exit, cause, { pid: meta.pid, agentPid: meta.agent_pid, orphaned: !meta.exit });
+      await this.finish(key, meta.task, meta.exit, cause, { pid: meta.pid, agent: { pid: meta.agent_pid, start: meta.agent_start }, orphaned: !meta.exit });
     }
   }
 
   async launch(launch: AgentLaunch): Promise<{ agent_pid: number }> {
+    this.busy.add(launch.key);
+    try {
+      return await this.launchNow(launch);
+    } finally {
+      this.busy.delete(launch.key);
+    }
+  }
+
+  private async launchNow(launch: AgentLaunch): Promise<{ agent_pid: number }> {
+    try {
+      for (const helper of ensurePtyHelperExecutable()) this.log.info(`made node-pty's ${helper} executable (its package ships it without the execute bit)`);
+    } catch (error) {
+      if (error instanceof PtyHelperError) throw new OrchestraError(error.message);
+      throw error;
+    }
     ensurePrivateDir(dirname(this.dir));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const socket = this.socketPath(launch.key);
@@ -146,11 +168,14 @@ export class HolderSupervisor implements Terminals {
       task: launch.task,
       agent: launch.agent,
       activity: launch.activity,
+      refresh_ms: HOLDER_REFRESH_MS,
     };
     writeFileSync(specPath, JSON.stringify(spec), { mode: 0o600 });
     mkdirSync(dirname(launch.logPath), { recursive: true, mode: 0o700 });
     const logFd = openSync(launch.logPath, 'a', 0o600);
-    const child = spawn(process.execPath, [...HOLDER_NODE_FLAGS, HOLDER_MAIN, specPath], { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
+    // Outside the login session where systemd runs it, so that a logout does not end the agent.
+    const [file, ...args] = holderCommand([process.execPath, ...HOLDER_NODE_FLAGS, HOLDER_MAIN, specPath], `orchestra-holder-${launch.key}-${Date.now()}`, loginSessionContext());
+    const child = spawn(file!, args, { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
     closeSync(logFd);
     child.unref();
     let exited: number | null | undefined;
@@ -166,7 +191,7 @@ export class HolderSupervisor implements Terminals {
           // a failed start, said as such, rather than a start followed by a quiet exit.
           const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS, undefined)]);
           if (early !== undefined) throw new OrchestraError(`The agent exited at once (${describeExit(early)}); its last screen is in ${launch.logPath}.`);
-          return { agent_pid: tracked.agentPid };
+          return { agent_pid: tracked.agent.pid };
         } catch (error) {
           if (!(error instanceof HolderGoneError)) throw error;
         }
@@ -175,15 +200,16 @@ export class HolderSupervisor implements Terminals {
           const exit = exited !== undefined ? this.readMeta(launch.key)?.exit : undefined;
           if (exit) throw new OrchestraError(`The agent exited at once (${describeExit(exit)}); its last screen is in ${launch.logPath}.`);
           const why = exited !== undefined ? `exited with status ${exited}` : `did not answer within ${LAUNCH_TIMEOUT_MS / 1000} s`;
-          throw new OrchestraError(`The terminal holder for the agent ${why}; see ${launch.logPath}.`);
+          const scope = file !== process.execPath ? ` It was started in a systemd user scope; ORCHESTRA_SYSTEMD_SCOPE=0 in the daemon's environment turns that off.` : '';
+          throw new OrchestraError(`The terminal holder for the agent ${why}; see ${launch.logPath}.${scope}`);
         }
         await delay(20);
       }
     } catch (error) {
       // A failed start leaves nothing running: the worktree is about to be discarded.
       if (exited === undefined) {
-        const agentPid = this.readMeta(launch.key)?.agent_pid;
-        if (agentPid) signalGroup(agentPid, 'SIGKILL');
+        const meta = this.readMeta(launch.key);
+        if (meta) signalGroupOf({ pid: meta.agent_pid, start: meta.agent_start }, 'SIGKILL');
         child.kill('SIGKILL');
         await Promise.race([childExit, delay(2000)]);
       }
@@ -254,7 +280,7 @@ export class HolderSupervisor implements Terminals {
       key,
       task: connection.hello.task,
       pid: connection.hello.pid,
-      agentPid: connection.hello.agent_pid,
+      agent: { pid: connection.hello.agent_pid, start: connection.hello.agent_start },
       connection,
       viewers: connection.hello.viewers,
       exit: undefined,
@@ -276,7 +302,7 @@ export class HolderSupervisor implements Terminals {
       const exit = tracked.exit ?? this.readMeta(key)?.exit ?? null;
       const cause = exit ? '' : 'its holder process died';
       resolveEnded(exit);
-      void this.finish(key, tracked.task, exit, cause, { pid: tracked.pid, agentPid: tracked.agentPid, orphaned: !exit }).then(() => resolveFinished(exit));
+      void this.finish(key, tracked.task, exit, cause, { pid: tracked.pid, agent: tracked.agent, orphaned: !exit }).then(() => resolveFinished(exit));
     });
     return tracked;
   }
@@ -285,15 +311,15 @@ export class HolderSupervisor implements Terminals {
    * Records an agent's end and removes its holder's files. An agent whose holder died
    * has lost its terminal; what is left of it is ended rather than left to run unseen.
    */
-  private async finish(key: string, task: HolderTask, exit: ExitStatus | null, cause: string, holder: { pid: number; agentPid: number; orphaned: boolean }): Promise<void> {
+  private async finish(key: string, task: HolderTask, exit: ExitStatus | null, cause: string, holder: { pid: number; agent: ProcessIdentity; orphaned: boolean }): Promise<void> {
     // Its files go first, and only if they are still its own: a start right after this
     // must not lose the files of its new holder.
     const meta = this.readMeta(key);
     if (!meta || meta.pid === holder.pid) for (const file of [this.metaPath(key), this.socketPath(key)]) rmSync(file, { force: true });
-    if (holder.orphaned && isSessionLeader(holder.agentPid)) {
-      signalGroup(holder.agentPid, 'SIGHUP');
+    // Only the agent that was recorded: after a reboot, or long after, its pid may be anybody's.
+    if (holder.orphaned && signalGroupOf(holder.agent, 'SIGHUP')) {
       // One that ignores the hang-up is not left running unseen.
-      setTimeout(() => isSessionLeader(holder.agentPid) && signalGroup(holder.agentPid, 'SIGKILL'), ORPHAN_GRACE_MS).unref();
+      setTimeout(() => signalGroupOf(holder.agent, 'SIGKILL'), ORPHAN_GRACE_MS).unref();
     }
     try {
       await this.events.exited(task, exit, cause);
@@ -301,7 +327,7 @@ export class HolderSupervisor implements Terminals {
       this.log.error(`could not record the end of task ${task.id}:${task.slug}: ${errorMessage(error)}`);
     }
     // Known as running until its end is recorded, so that no start slips in between.
-    if (this.holders.get(key)?.agentPid === holder.agentPid) {
+    if (this.holders.get(key)?.agent.pid === holder.agent.pid) {
       this.holders.delete(key);
       this.events.changed(task);
     }

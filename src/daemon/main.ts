@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DAEMON_PROTOCOL_VERSION, Methods, SETUP_OUTPUT_NOTIFICATION, TASKS_CHANGED_NOTIFICATION } from '../../protocol/daemon.js';
 import { Params } from '../../protocol/daemon-params.js';
+import { assertUsableGit } from '../core/git.js';
 import { Orchestra } from '../core/orchestra.js';
 import { assertSocketPathLength, daemonSocketPath, ensurePrivateDir, userDirs } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
+import { daemonEnvironment } from './environment.js';
 import { HolderSupervisor } from './holder-supervisor.js';
 import { Logger } from './log.js';
 import { RpcServer } from './rpc-server.js';
@@ -18,8 +20,12 @@ export async function runDaemon(): Promise<void> {
   const dirs = userDirs();
   const socketPath = daemonSocketPath();
   assertSocketPathLength(socketPath);
-  if (dirname(socketPath) === dirs.runtime) ensurePrivateDir(dirs.runtime);
-  else mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+  // From here on the environment is the user's, not the starting client's.
+  const env = daemonEnvironment(process.env);
+  for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
+  Object.assign(process.env, env);
+  assertUsableGit();
+  ensurePrivateDir(dirname(socketPath));
   const log = new Logger(join(dirs.state, 'daemon.log'));
   // The core and the supervisor know each other only through the Terminals interface and this listener.
   const holders = new HolderSupervisor(dirs, log, {
@@ -84,8 +90,15 @@ export async function runDaemon(): Promise<void> {
   await server.listen();
   // Agents outlive daemons: find the ones that run, and record those that ended meanwhile.
   server.ready = holders.rediscover().then(() => holders.stopOrphans());
-  // Projects deleted while their agents run are noticed within a minute.
-  setInterval(() => holders.stopOrphans(), 60_000).unref();
+  setInterval(() => {
+    // Projects deleted while their agents run are noticed within a minute.
+    holders.stopOrphans();
+    // Holders whose files a /tmp cleaner took and their holder has made again.
+    void holders.rediscover();
+    // The socket is renewed against /tmp cleaners; a daemon whose socket is gone anyway can
+    // be reached by nobody, and makes way for the one the next client starts.
+    if (!server.renewSocket()) void stop('its socket was removed');
+  }, 60_000).unref();
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${socketPath}`);
   // The daemon outlives the terminal that started it.
   process.on('SIGHUP', () => {});

@@ -1,4 +1,4 @@
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ResponseError } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -35,6 +35,8 @@ export class RpcServer {
   private readonly server: Server;
   private readonly routes: Route[] = [];
   private readonly connections = new Set<{ socket: Socket; connection: MessageConnection }>();
+  /** The inode of the socket this server made: a socket at the path with another is not its own. */
+  private socketInode = 0;
   /** Requests wait for this first (the daemon finding its holders again after a restart). */
   ready: Promise<void> = Promise.resolve();
 
@@ -58,6 +60,22 @@ export class RpcServer {
       process.umask(umask);
     }
     chmodSync(this.socketPath, 0o600);
+    this.socketInode = statSync(this.socketPath).ino;
+  }
+
+  /** Renews the socket's times against /tmp cleaners; false when it is gone or another's. */
+  renewSocket(): boolean {
+    if (!this.ownsSocket()) return false;
+    utimesSync(this.socketPath, new Date(), new Date());
+    return true;
+  }
+
+  private ownsSocket(): boolean {
+    try {
+      return statSync(this.socketPath).ino === this.socketInode;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -65,7 +83,7 @@ export class RpcServer {
    * connected clients `graceMs` to read their last replies and hang up before it cuts them off.
    */
   async close(graceMs = 1000): Promise<void> {
-    rmSync(this.socketPath, { force: true });
+    if (this.ownsSocket()) rmSync(this.socketPath, { force: true });
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const timer = setTimeout(() => {
       for (const { connection, socket } of this.connections) {

@@ -1,4 +1,4 @@
-import { chmodSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   encodeFrame,
@@ -50,7 +50,7 @@ export type HolderIdentity = Omit<HolderHello, 't' | 'version' | 'cols' | 'rows'
  * connection that breaks the protocol is closed alone; the agent never notices.
  */
 export class HolderServer {
-  private readonly server: Server;
+  private server: Server;
   private readonly clients = new Set<Client>();
   /** The viewer whose terminal size the agent gets: the one that attached or typed last. */
   private sizeOwner: Client | undefined;
@@ -87,6 +87,26 @@ export class HolderServer {
         resolve();
       });
     });
+  }
+
+  /**
+   * Renews the socket's times so that no /tmp cleaner takes it for unused, or listens again
+   * if one has removed it (DESIGN.md §7.16): clients find the holder by this path.
+   */
+  async renewSocket(): Promise<void> {
+    if (this.closing) return;
+    try {
+      // A path that another socket has taken since is not ours to touch.
+      if (statSync(this.socketPath).ino === this.socketInode) utimesSync(this.socketPath, new Date(), new Date());
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    // Connected clients stay on the old server; new ones reach the new one.
+    const old = this.server;
+    this.server = createServer((socket) => this.accept(socket));
+    old.close();
+    await this.listen();
   }
 
   /** People who see the terminal (viewer and readonly roles; a preview pane is no one). */

@@ -1,5 +1,7 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { HOLDER_PROTOCOL_VERSION, LAST_SCREEN_END, LAST_SCREEN_START, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DEFAULT_HOLDER_REFRESH_MS, HOLDER_PROTOCOL_VERSION, LAST_SCREEN_END, LAST_SCREEN_START, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { processStartTime } from '../platform/process-identity.js';
 import { AgentPty } from './agent-pty.js';
 import { HolderServer } from './holder-server.js';
 import { ScreenActivity } from './screen-activity.js';
@@ -21,7 +23,8 @@ async function main(specPath: string): Promise<void> {
   const mirror = new TerminalMirror(spec.cols, spec.rows, spec.scrollback);
   const activity = new ScreenActivity(mirror, spec.activity);
   let agent: AgentPty | undefined;
-  const identity = () => ({ pid: process.pid, agent_pid: agent?.pid ?? 0, task: spec.task, agent: spec.agent, started });
+  let agentStart: string | undefined;
+  const identity = () => ({ pid: process.pid, agent_pid: agent?.pid ?? 0, agent_start: agentStart, task: spec.task, agent: spec.agent, started });
   // Listen before the agent starts, so that a second holder for the task fails without running a second agent.
   // What a client makes the agent draw (echoed keys, a redraw at a new size) is not the agent's work.
   const server = new HolderServer(spec.socket, identity, mirror, {
@@ -42,6 +45,8 @@ async function main(specPath: string): Promise<void> {
   activity.onChange((verdict) => server.setActivity({ t: 'activity', ...verdict }));
   await server.listen();
   agent = new AgentPty(spec.command, { cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows });
+  // Recorded with the pid, so that nobody signals whoever has the pid once the agent is gone.
+  agentStart = processStartTime(agent.pid);
 
   const writeMeta = (exit: ExitStatus | null) => {
     // Once a daemon has cleared this holder's files, a new holder of the task may own them.
@@ -51,6 +56,22 @@ async function main(specPath: string): Promise<void> {
     renameSync(`${spec.meta}.tmp`, spec.meta);
   };
   writeMeta(null);
+
+  // /tmp cleaners (macOS's periodic job, systemd-tmpfiles) remove files that look unused:
+  // the socket and the metadata are renewed, and made again if gone, so that a daemon
+  // started later still finds this agent.
+  const refresh = setInterval(() => {
+    if (!agent?.alive) return;
+    try {
+      mkdirSync(dirname(spec.meta), { recursive: true, mode: 0o700 });
+      if (existsSync(spec.meta)) utimesSync(spec.meta, new Date(), new Date());
+      else writeMeta(null);
+      void server.renewSocket().catch((error: unknown) => process.stderr.write(`orchestra holder: could not renew ${spec.socket}: ${(error as Error).message}\n`));
+    } catch (error) {
+      process.stderr.write(`orchestra holder: could not renew ${spec.meta}: ${(error as Error).message}\n`);
+    }
+  }, spec.refresh_ms ?? DEFAULT_HOLDER_REFRESH_MS);
+  refresh.unref();
 
   agent.onData((data) => {
     mirror.write(data);
@@ -67,6 +88,7 @@ async function main(specPath: string): Promise<void> {
   agent.onExit((status) => {
     // Every byte is in the mirror and sent before the exit is reported.
     activity.dispose();
+    clearInterval(refresh);
     mirror.afterWrites(async () => {
       // Recorded first: a daemon that is down now learns the exit status from this file.
       writeMeta(status);
