@@ -10,15 +10,15 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDir } from '../src/platform/runtime-dir.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const TASKS = 100;
 
-const root = realpathSync(mkdtempSync(join(tmpdir(), 'orch-bench-')));
+const root = realpathSync(mkdtempSync(join(scratchDir(), 'orch-bench-')));
 const env = { ...process.env, ORCHESTRA_HOME: join(root, 'home'), NO_COLOR: '1' };
 const repo = join(root, 'repo');
 

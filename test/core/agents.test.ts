@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { agentInvocation, agentProfile, taskPrompt } from '../../src/core/agents.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe('agent profiles', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'orch-agents-'));
+  const dir = mkdtempSync(join(scratchDir(), 'orch-agents-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 

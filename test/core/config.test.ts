@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import YAML from 'yaml';
 import { agentNames, CONFIG_TEMPLATE, DEFAULT_CONFIG, loadConfig } from '../../src/core/config.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe('config', () => {
   let dir: string;
@@ -12,7 +12,7 @@ describe('config', () => {
   let user: string;
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'orch-config-'));
+    dir = mkdtempSync(join(scratchDir(), 'orch-config-'));
     project = join(dir, 'project');
     user = join(dir, 'user');
     mkdirSync(join(project, '.orchestra'), { recursive: true });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { currentBranch, findProjectRoot } from '../../src/core/git.js';
+import { currentBranch, findProjectRoot, gitProblem } from '../../src/core/git.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -13,7 +13,7 @@ describe('finding the project', () => {
   let repo: string;
 
   before(() => {
-    dir = realpathSync(mkdtempSync(join(tmpdir(), 'orch-git-')));
+    dir = realpathSync(mkdtempSync(join(scratchDir(), 'orch-git-')));
     repo = join(dir, 'repo');
     git(dir, 'init', '-q', '-b', 'main', repo);
     git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init');
@@ -67,5 +67,28 @@ describe('finding the project', () => {
     git(repo, 'checkout', '-q', '--detach');
     assert.equal(await currentBranch(repo), null);
     git(repo, 'checkout', '-q', 'main');
+  });
+});
+
+describe('the git version', () => {
+  it('2.38 and newer will do, whatever the build adds to the line', () => {
+    for (const line of ['git version 2.38.0\n', 'git version 2.39.5\n', 'git version 2.50.1 (Apple Git-155)\n', 'git version 3.0.0\n', 'git version 2.45.2.windows.1\n']) {
+      assert.equal(gitProblem(line, 'linux'), undefined, line);
+    }
+  });
+
+  it('older ones get one sentence naming the version needed and how to get a newer one on this platform', () => {
+    const mac = gitProblem('git version 2.37.1 (Apple Git-137.1)\n', 'darwin');
+    assert.equal(
+      mac,
+      "Orchestra needs git 2.38 or newer (for merge-tree --write-tree), and this one is 2.37.1 (Apple Git-137.1); install git from Homebrew ('brew install git') and make sure its directory comes first on PATH (which git).",
+    );
+    assert.match(gitProblem('git version 2.30.2\n', 'linux')!, /this one is 2\.30\.2; install a newer git from your distribution's backports/);
+    assert.match(gitProblem('git version 1.9.9\n', 'linux')!, /^Orchestra needs git 2\.38 or newer/);
+  });
+
+  it('no git at all is said too; a line in an unknown form is left to git itself', () => {
+    assert.match(gitProblem(undefined, 'darwin')!, /^Orchestra needs git 2\.38 or newer, and there is no git on PATH; install git from Homebrew/);
+    assert.equal(gitProblem('git, some future wording\n', 'linux'), undefined);
   });
 });

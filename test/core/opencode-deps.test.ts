@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { prepareOpenCode } from '../../src/core/opencode-deps.js';
 import { installedOpenCodeDependencies } from '../helpers/real-agents.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe("OpenCode's plugin dependencies, which it would stop to install", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'orch-ocdeps-'));
+  const dir = mkdtempSync(join(scratchDir(), 'orch-ocdeps-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("shares the main checkout's with a new worktree's .opencode, and tells npm not to retry where some are missing", () => {

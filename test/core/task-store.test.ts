@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OrchestraError, UsageError } from '../../src/core/errors.js';
 import { TaskStore } from '../../src/core/task-store.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe('task store', () => {
   let root: string;
   let store: TaskStore;
 
   before(() => {
-    root = mkdtempSync(join(tmpdir(), 'orch-store-'));
+    root = mkdtempSync(join(scratchDir(), 'orch-store-'));
     store = new TaskStore(root);
   });
   after(() => rmSync(root, { recursive: true, force: true }));

@@ -143,11 +143,15 @@ describe('the runtime directory and errors', () => {
     const env = { ORCHESTRA_HOME: '', XDG_RUNTIME_DIR: join(sandbox.root, 'xdg'), XDG_STATE_HOME: join(sandbox.root, 'state') };
     const result = await sandbox.run(['daemon', 'run'], { env });
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, `orchestra: ${runtime} belongs to another user (uid 65534); remove it or set XDG_RUNTIME_DIR to a directory of your own.\n`);
+    assert.equal(
+      result.stderr,
+      `orchestra: The runtime directory ${runtime} belongs to another user (uid 65534), so Orchestra will not use it: whoever controls it could pose as the daemon. Remove it, or set XDG_RUNTIME_DIR to a directory of your own.\n`,
+    );
   });
 
   it('refuses a socket path too long for a unix socket, in one sentence', async () => {
-    const result = await sandbox.run(['daemon', 'run'], { env: { ORCHESTRA_HOME: join(sandbox.root, 'x'.repeat(100)) } });
+    // A deep ORCHESTRA_HOME moves the sockets to a short directory (test/cli/deep-home); a socket named outright cannot move.
+    const result = await sandbox.run(['daemon', 'run'], { env: { ORCHESTRA_SOCKET: join(sandbox.root, 'x'.repeat(100), 'daemon.sock') } });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^orchestra: The socket path \S+ is \d+ bytes, longer than unix sockets allow; set ORCHESTRA_HOME or XDG_RUNTIME_DIR to a shorter directory\.\n$/);
   });

@@ -1,8 +1,9 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { userDirs } from '../../src/core/paths.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 /** The built CLI entry point. */
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -28,10 +29,11 @@ export class Sandbox {
   readonly home: string;
   readonly env: NodeJS.ProcessEnv;
 
-  constructor() {
+  /** `home`: ORCHESTRA_HOME below the sandbox's root (default `h`). */
+  constructor(options: { home?: string } = {}) {
     // realpath: on some systems the temp directory is behind a symlink, and git reports real paths.
-    this.root = realpathSync(mkdtempSync(join(tmpdir(), 'orch-')));
-    this.home = join(this.root, 'h');
+    this.root = realpathSync(mkdtempSync(join(scratchDir(), 'orch-')));
+    this.home = join(this.root, options.home ?? 'h');
     // The demo agent at test pace.
     const env: NodeJS.ProcessEnv = { ...process.env, ORCHESTRA_HOME: this.home, NO_COLOR: '1', ORCHESTRA_DEMO_STEP_MS: '5' };
     delete env.ORCHESTRA_SOCKET;
@@ -84,7 +86,7 @@ export class Sandbox {
 
   /** The metadata of every holder (running agent) of this sandbox. */
   holders(): Array<{ pid: number; agent_pid: number; task: { id: number; project: string } }> {
-    const dir = join(this.home, 'run', 'holders');
+    const dir = join(userDirs(this.env).runtime, 'holders');
     let names: string[] = [];
     try {
       names = readdirSync(dir).filter((name) => name.endsWith('.json') && !name.endsWith('.spec.json'));

@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +11,7 @@ import { HolderConnection } from '../../protocol/holder-client.js';
 import { encodeFrame, FrameDecoder, HOLDER_PROTOCOL_VERSION, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
 import { residentBytes } from '../helpers/processes.js';
 import { waitFor } from '../helpers/sandbox.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 const HOLDER = fileURLToPath(new URL('../../src/holder/main.js', import.meta.url));
 
@@ -20,7 +20,7 @@ const COUNTER = `let n = 0; const tick = () => { for (let i = 0; i < 20; i++) pr
 
 /** A holder started the way the daemon starts one, running `command`, in its own directory. */
 class TestHolder {
-  readonly dir = mkdtempSync(join(tmpdir(), 'orch-holder-'));
+  readonly dir = mkdtempSync(join(scratchDir(), 'orch-holder-'));
   readonly socket = join(this.dir, 'h.sock');
   readonly meta = join(this.dir, 'h.json');
   readonly process: ChildProcess;

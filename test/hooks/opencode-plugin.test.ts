@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { OrchestraStatusPlugin } from '../../src/hooks/opencode-plugin.js';
 import { waitFor } from '../helpers/sandbox.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe("Orchestra's OpenCode plugin", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'orch-plugin-'));
+  const dir = mkdtempSync(join(scratchDir(), 'orch-plugin-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reports what the top-level session does, and every question, once per change and in order', async () => {

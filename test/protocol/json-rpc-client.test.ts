@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ResponseError } from 'vscode-jsonrpc';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { JsonRpcClient, RpcRequestError } from '../../protocol/json-rpc-client.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe('the JSON-RPC client against vscode-jsonrpc, the daemon\'s server', () => {
   let dir: string;
@@ -15,7 +15,7 @@ describe('the JSON-RPC client against vscode-jsonrpc, the daemon\'s server', () 
   const path = () => join(dir, 's.sock');
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'orch-rpc-'));
+    dir = mkdtempSync(join(scratchDir(), 'orch-rpc-'));
     server = createServer((socket) => {
       const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
       connection.onRequest('echo', (params: unknown) => params);

@@ -19,7 +19,7 @@ describe('orchestra ui', () => {
   const dashboard = (options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) =>
     new TestTerminal(
       '/bin/sh',
-      ['-c', 'printf "before the dashboard\\n"; "$@"; s=$?; printf "after the dashboard: %s %s\\n" "$s" "$(stty -a | grep -o -- "-\\?icanon")"', 'sh', process.execPath, CLI, 'ui', ...(options.args ?? [])],
+      ['-c', 'printf "before the dashboard\\n"; "$@"; s=$?; printf "after the dashboard: %s %s\\n" "$s" "$(stty -a | grep -oE -- "-?icanon")"', 'sh', process.execPath, CLI, 'ui', ...(options.args ?? [])],
       { cwd: repo, env: { ...sandbox.env, EDITOR: editor, ...options.env }, cols: 80, rows: 24 },
     );
   const rows = (terminal: TestTerminal) => terminal.screen().split('\n');
