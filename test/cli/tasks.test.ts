@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -251,5 +252,25 @@ describe('new in a terminal', () => {
     const plain = await inTerminal(status, { NO_COLOR: '1' }, repo);
     assert.doesNotMatch(plain.output, /\x1b\[/);
     assert.doesNotMatch(await sandbox.ok(['status'], { cwd: repo, env: { NO_COLOR: '' } }), /\x1b\[/, 'not on a pipe');
+  });
+});
+
+describe('new on a pipe', () => {
+  const sandbox = new Sandbox();
+  after(() => sandbox.cleanup());
+
+  it('new waits for a description that arrives late on a pipe, and takes one larger than a pipe holds', async () => {
+    const description = `Late and long\n\n${'All of the details. '.repeat(12_000)}\n`;
+    const child = spawn(process.execPath, [CLI, 'new', 'late-pipe', '--json'], { cwd: sandbox.repo(), env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Nothing for a while, as from a slow command at the pipe's other end; then 240 KB.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin.end(description);
+    assert.equal(await exited, 0, stderr);
+    assert.equal(JSON.parse(stdout).description, description);
   });
 });

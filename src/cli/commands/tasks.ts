@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
 import { Methods, type PrepareTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
 import type { DaemonClient } from '../../daemon/client.js';
@@ -28,9 +29,12 @@ export interface NewOptions {
 
 export async function newTask(slug: string, options: NewOptions): Promise<void> {
   const params = { cwd: cwd(), slug, base_branch: options.base, agent: options.agent };
+  // Read as a stream: stdin may be a pipe whose writer is slow or large, where a plain
+  // read of fd 0 fails with EAGAIN once stdin is non-blocking.
+  const piped = options.message === undefined && !process.stdin.isTTY ? await text(process.stdin) : undefined;
   const task = await withDaemon(async (client) => {
-    if (options.message !== undefined) return client.request(Methods.createTask, { ...params, description: nonEmpty(options.message) });
-    if (!process.stdin.isTTY) return client.request(Methods.createTask, { ...params, description: nonEmpty(readFileSync(0, 'utf8')) });
+    const description = options.message ?? piped;
+    if (description !== undefined) return client.request(Methods.createTask, { ...params, description: nonEmpty(description) });
     return createInEditor(client, params);
   });
   if (options.json) return printJson(task);
