@@ -102,7 +102,9 @@ export class ScreenActivity {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.changingSince = undefined;
-      this.decide(Date.now());
+      // Timers run on another clock than Date.now(), and may fire a millisecond before it
+      // says the time is up: the screen would not count as quiet, and no timer would be left.
+      this.decide(Math.max(Date.now(), this.lastChange + this.spec.idle_after_ms));
     }, this.spec.idle_after_ms);
   }
 
