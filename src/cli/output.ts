@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import type { TaskInfo, TaskProblem, TaskStatus } from '../../protocol/daemon.js';
-import { charColumns, columnsOf } from './text.js';
+import { charColumns, columnsOf } from '../client/text.js';
 
 /** Colour only on a terminal and never with NO_COLOR (https://no-color.org). */
 function useColor(): boolean {

@@ -3,7 +3,7 @@ import { attach } from '../cli/attach.js';
 import { errorMessage } from '../core/errors.js';
 import { lastScreen } from '../core/last-screen.js';
 import { LiveTasks, taskKey } from '../daemon/live-tasks.js';
-import { cutToColumns, printable } from '../cli/text.js';
+import { cutToColumns, printable } from '../client/text.js';
 import { parseKeys, type Key } from './keys.js';
 import { listHeight, renderFrame, type StatusMessage } from './layout.js';
 import type { Preview } from './preview.js';

@@ -1,5 +1,5 @@
 import type { TaskInfo, TaskProblem } from '../../protocol/daemon.js';
-import { cutToColumns, printable } from '../cli/text.js';
+import { cutToColumns, printable } from '../client/text.js';
 import { age, branchSummary, pad, paint, problemSentence, STATUS_STYLE, table, truncate, visibleLength, type Style } from '../cli/output.js';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { truncate, visibleLength } from '../../src/cli/output.js';
-import { columnsOf, cutToColumns, printable } from '../../src/cli/text.js';
+import { columnsOf, cutToColumns, printable } from '../../src/client/text.js';
 
 describe('text on a terminal', () => {
   it('counts columns: two for wide characters, none for combining marks', () => {
