@@ -97,6 +97,7 @@ export class AgentRuns {
         task: { id: task.id, slug: task.slug, project: root },
         agent: agentName,
         argv: invocation.argv,
+        shown: invocation.shown,
         cwd: worktree.path,
         env: { ...env, ...invocation.env, ...prepared.env },
         cols: params.cols ?? 120,
@@ -105,7 +106,7 @@ export class AgentRuns {
         activity: { idle_after_ms: profile.idle_after * 1000, patterns: profile.patterns },
       });
       launched = true;
-      log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.argv.join(' ')}`);
+      log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.shown.join(' ')}`);
     } finally {
       if (!launched) await discardWorktree(root, worktree);
     }

@@ -187,6 +187,11 @@ export function agentProfile(name: string, config: Config): AgentProfile {
 
 export interface AgentInvocation {
   argv: string[];
+  /**
+   * The command line as logs show it: `argv` with the prompt replaced by `<prompt: N chars>`,
+   * since the daemon's log is no place for what a task says.
+   */
+  shown: string[];
   /** Variables the agent's environment needs for its command line (the placeholders' values). */
   env: Record<string, string>;
   /** True when this run continues the agent's previous conversation. */
@@ -220,17 +225,18 @@ const PLACEHOLDER = /\{(prompt|prompt_file|task_id|slug|worktree)\}/g;
 export function agentInvocation(profile: AgentProfile, values: Placeholders, resume: boolean, env: Record<string, string>): AgentInvocation {
   const resumed = resume && profile.resume !== undefined;
   const template = resumed ? profile.resume! : profile.command;
-  const argv =
-    typeof template === 'string'
-      ? ['/bin/sh', '-c', shellTemplate(template)]
-      : template.map((word) => word.replace(PLACEHOLDER, (_, key: keyof Placeholders) => values[key]));
+  // A shell string's placeholders are read from the environment: its words never hold the prompt.
+  const command = (words: Placeholders) =>
+    typeof template === 'string' ? ['/bin/sh', '-c', shellTemplate(template)] : template.map((word) => word.replace(PLACEHOLDER, (_, key: keyof Placeholders) => words[key]));
+  const argv = command(values);
   assertExecutable(argv[0]!, profile, env);
   const vars = Object.fromEntries(Object.entries(PLACEHOLDER_VARS).map(([key, name]) => [name, values[key as keyof Placeholders]]));
   // A command given as a shell string is the user's own: arguments cannot be slipped into it.
   const builtIn = typeof template === 'string' ? undefined : (BUILT_IN_PROFILES[profile.name as BuiltInAgent] as BuiltInProfile | undefined);
-  const invocation: AgentInvocation = { argv, env: vars, resumed };
+  const invocation: AgentInvocation = { argv, shown: command({ ...values, prompt: `<prompt: ${values.prompt.length} chars>` }), env: vars, resumed };
   const add = (added: Added) => {
     invocation.argv.push(...(added.args ?? []));
+    invocation.shown.push(...(added.args ?? []));
     Object.assign(invocation.env, added.env);
   };
   // Hooks first: Claude Code's --allowedTools, which the MCP wiring adds, takes every word after it.

@@ -18,6 +18,8 @@ export interface AgentLaunch {
   task: HolderTask;
   agent: string;
   argv: string[];
+  /** The command line for logs: argv without the prompt (AgentInvocation.shown). */
+  shown: string[];
   cwd: string;
   env: Record<string, string>;
   cols: number;

@@ -186,7 +186,7 @@ export class HolderSupervisor implements Terminals {
         try {
           const connection = await HolderConnection.open(socket, { role: 'control', cols: launch.cols, rows: launch.rows });
           const tracked = this.track(launch.key, connection);
-          this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.argv.join(' ')}`);
+          this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.shown.join(' ')}`);
           // An agent that cannot run (a bad flag, a missing key) usually ends at once: that is
           // a failed start, said as such, rather than a start followed by a quiet exit.
           const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS, undefined)]);
