@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomic } from './task-store.js';
+import { makePrivateDir, writePrivateFile } from '../platform/private-files.js';
 
 /**
  * The projects the daemon has served, so that `status --all` can list every one of them.
- * Kept in the state directory as a JSON array of project roots.
+ * Kept in the state directory as a JSON array of project roots, private to the user: where
+ * their projects are is nobody else's business.
  */
 export class ProjectRegistry {
   private readonly file: string;
@@ -30,9 +30,9 @@ export class ProjectRegistry {
     if (this.roots.has(root)) return this.saving;
     this.roots.add(root);
     const text = `${JSON.stringify(this.list(), null, 2)}\n`;
-    this.saving = this.saving.then(async () => {
-      await mkdir(this.stateDir, { recursive: true });
-      await writeAtomic(this.file, text);
+    this.saving = this.saving.then(() => {
+      makePrivateDir(this.stateDir);
+      writePrivateFile(this.file, text);
     });
     return this.saving;
   }

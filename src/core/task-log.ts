@@ -1,5 +1,5 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { appendPrivateFile, makePrivateDir, writePrivateFile } from '../platform/private-files.js';
 import type { UserDirs } from './paths.js';
 import { projectKey } from './worktree.js';
 
@@ -26,16 +26,22 @@ export class TaskLog {
     this.append(text);
   }
 
-  /** Private to the user: the log holds the agent's screen and command line, the prompt file the task. */
+  /** Private to the user: the log holds the agent's screen, the prompt file the task. */
   private append(text: string): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    appendFileSync(this.path, text, { mode: 0o600 });
+    this.makeDir();
+    appendPrivateFile(this.path, text);
   }
 
   writePrompt(text: string): string {
     const path = join(this.dir, 'prompt.md');
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(path, text, { mode: 0o600 });
+    this.makeDir();
+    writePrivateFile(path, text);
     return path;
+  }
+
+  /** Makes the task's directory private; one an older Orchestra left open is tightened, and the log says so once. */
+  private makeDir(): void {
+    const tightened = makePrivateDir(this.dir);
+    if (tightened) this.event(tightened);
   }
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,8 @@ import { JsonRpcClient, RpcRequestError } from '../../protocol/json-rpc-client.j
 import { OrchestraError } from '../core/errors.js';
 import { checkPrivate, daemonSocketPath, userDirs } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
+import { openPrivateFile } from '../platform/private-files.js';
+import { Logger } from './log.js';
 
 /**
  * A client's connection to the daemon. `connectDaemon` finds the running daemon, starts one
@@ -128,10 +130,10 @@ const START_TIMEOUT_MS = 10_000;
 
 /** Starts `orchestra daemon run` detached from this process and waits until it answers. */
 async function startDaemon(socketPath: string): Promise<DaemonClient> {
-  const stateDir = userDirs().state;
-  mkdirSync(stateDir, { recursive: true });
-  const logPath = join(stateDir, 'daemon.log');
-  const logFd = openSync(logPath, 'a');
+  // The daemon's output goes to its log. Made by its Logger, which makes the state directory
+  // private, and says so in the log when an older Orchestra had left it open to others.
+  const logPath = new Logger(join(userDirs().state, 'daemon.log')).path;
+  const logFd = openPrivateFile(logPath, 'a');
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   const child = spawn(process.execPath, [cli, 'daemon', 'run'], { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
   closeSync(logFd);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { describeExit } from '../core/exit-status.js';
 import { assertSocketPathLength, ensurePrivateDir, type UserDirs } from '../core/paths.js';
 import type { AgentLaunch, TerminalEvents, TerminalState, Terminals } from '../core/terminals.js';
 import { holderCommand, loginSessionContext } from '../platform/login-session.js';
+import { makePrivateDir, openPrivateFile, writePrivateFile } from '../platform/private-files.js';
 import { signalGroupOf, type ProcessIdentity } from '../platform/process-identity.js';
 import { ensurePtyHelperExecutable, PtyHelperError } from '../platform/pty-helper.js';
 import type { Logger } from './log.js';
@@ -150,7 +151,7 @@ export class HolderSupervisor implements Terminals {
       throw error;
     }
     ensurePrivateDir(dirname(this.dir));
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.makePrivateDir(this.dir);
     const socket = this.socketPath(launch.key);
     assertSocketPathLength(socket);
     await this.clearSocket(launch.key, launch.task);
@@ -170,9 +171,10 @@ export class HolderSupervisor implements Terminals {
       activity: launch.activity,
       refresh_ms: HOLDER_REFRESH_MS,
     };
-    writeFileSync(specPath, JSON.stringify(spec), { mode: 0o600 });
-    mkdirSync(dirname(launch.logPath), { recursive: true, mode: 0o700 });
-    const logFd = openSync(launch.logPath, 'a', 0o600);
+    // Private: it holds the agent's environment (API keys) and prompt until the holder has read it.
+    writePrivateFile(specPath, JSON.stringify(spec));
+    this.makePrivateDir(dirname(launch.logPath));
+    const logFd = openPrivateFile(launch.logPath, 'a');
     // Outside the login session where systemd runs it, so that a logout does not end the agent.
     const [file, ...args] = holderCommand([process.execPath, ...HOLDER_NODE_FLAGS, HOLDER_MAIN, specPath], `orchestra-holder-${launch.key}-${Date.now()}`, loginSessionContext());
     const child = spawn(file!, args, { detached: true, stdio: ['ignore', logFd, logFd], cwd: '/' });
@@ -332,6 +334,12 @@ export class HolderSupervisor implements Terminals {
       this.events.changed(task);
     }
     this.log.info(`task ${task.id}:${task.slug}: agent ended: ${describeExit(exit)}${cause ? ` (${cause})` : ''}`);
+  }
+
+  /** Makes `dir` private, and says so when an older Orchestra had left it open. */
+  private makePrivateDir(dir: string): void {
+    const tightened = makePrivateDir(dir);
+    if (tightened) this.log.info(tightened);
   }
 
   private readMeta(key: string): HolderMeta | undefined {
