@@ -12,7 +12,7 @@ import { runSetup } from './setup.js';
 import { TaskLog } from './task-log.js';
 import { refOf, type TaskChanges, type TaskRecord } from './task-store.js';
 import { holderKey } from './terminals.js';
-import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, type TaskWorktree } from './worktree.js';
+import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, verifiedWorktree, type TaskWorktree } from './worktree.js';
 
 /**
  * Running a task's agent: starting it in its worktree (made and set up on first start),
@@ -63,7 +63,8 @@ export class AgentRuns {
     const profile = agentProfile(agentName, config);
     const log = new TaskLog(this.dirs, root, task);
     const branch = task.branch ?? taskBranch(config, task);
-    const path = task.worktree && existsSync(task.worktree) ? task.worktree : taskWorktreePath(config, this.dirs, root, task);
+    // The recorded worktree only where git lists it on the task's branch: a task file may name any directory.
+    const path = (await verifiedWorktree(root, task, branch)) ?? taskWorktreePath(config, this.dirs, root, task);
     const vars: Record<string, string> = {
       ORCHESTRA_TASK_ID: String(task.id),
       ORCHESTRA_TASK_SLUG: task.slug,

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import type { BranchChanges, MergeStrategy } from '../../protocol/daemon.js';
+import { branchRef } from './branch-name.js';
 import { OrchestraError } from './errors.js';
 import { changedFiles, currentBranch, git, GitError, gitStatus, localBranches } from './git.js';
 import { refOf, titleOf, type TaskRecord } from './task-store.js';
@@ -13,7 +13,7 @@ import { refOf, titleOf, type TaskRecord } from './task-store.js';
 export async function branchChanges(root: string, base: string, branch: string): Promise<BranchChanges> {
   const [ahead, files, conflicts] = await Promise.all([
     commitsAhead(root, base, branch),
-    git(root, ['diff', '--name-only', `${base}...${branch}`]),
+    git(root, ['diff', '--name-only', `${branchRef(base)}...${branchRef(branch)}`]),
     mergeConflicts(root, base, branch),
   ]);
   return { ahead, files: files ? files.split('\n').length : 0, conflicts };
@@ -21,12 +21,12 @@ export async function branchChanges(root: string, base: string, branch: string):
 
 /** Commits on `branch` that `base` does not have: what deleting the branch unmerged would lose. */
 export async function commitsAhead(root: string, base: string, branch: string): Promise<number> {
-  return Number(await git(root, ['rev-list', '--count', `${base}..${branch}`]));
+  return Number(await git(root, ['rev-list', '--count', `${branchRef(base)}..${branchRef(branch)}`]));
 }
 
 /** The files that conflict when `branch` is merged into `base`: a merge in memory only (git ≥ 2.38). */
 async function mergeConflicts(root: string, base: string, branch: string): Promise<string[]> {
-  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', base, branch];
+  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', branchRef(base), branchRef(branch)];
   const { status, stdout } = await gitStatus(root, args);
   if (status === 0) return [];
   // Exit status 1 is "conflicts": the merged tree's id, then the conflicting files.
@@ -46,10 +46,11 @@ export interface MergeOptions {
 export const fileList = (files: string[]) => (files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', '));
 
 /**
- * Merges the task's branch into its base branch in the main checkout at `root`; returns
+ * Merges the task's branch into its base branch in the main checkout at `root` (`worktree`:
+ * the task's own, checked by the caller, whose uncommitted work is looked at); returns
  * the commit the base branch is at afterwards. Nothing changes when a check fails.
  */
-export async function mergeTask(root: string, task: TaskRecord, alive: boolean, options: MergeOptions): Promise<string> {
+export async function mergeTask(root: string, task: TaskRecord, worktree: string | null, alive: boolean, options: MergeOptions): Promise<string> {
   const ref = refOf(task);
   const { branch, base_branch: base } = task;
   if (!branch || !base) throw new OrchestraError(`Task ${ref} has no branch yet: it was never started, so there is nothing to merge.`);
@@ -69,7 +70,6 @@ export async function mergeTask(root: string, task: TaskRecord, alive: boolean, 
   if (mainDirty.length > 0) {
     throw new OrchestraError(`The main checkout has uncommitted changes (${fileList(mainDirty)}); commit or stash them first, so the merge cannot mix with them.`);
   }
-  const worktree = task.worktree && existsSync(task.worktree) ? task.worktree : null;
   let committed: string | undefined;
   if (worktree) {
     const taskDirty = await changedFiles(worktree);
@@ -88,15 +88,15 @@ export async function mergeTask(root: string, task: TaskRecord, alive: boolean, 
   const title = titleLine(task);
   switch (options.strategy) {
     case 'merge':
-      await git(root, ['merge', '--no-ff', '--no-edit', '-m', `Merge task ${ref}: ${title}`, branch]);
+      await git(root, ['merge', '--no-ff', '--no-edit', '-m', `Merge task ${ref}: ${title}`, branchRef(branch)]);
       break;
     case 'squash':
-      await git(root, ['merge', '--squash', branch]);
+      await git(root, ['merge', '--squash', branchRef(branch)]);
       await git(root, ['commit', '--no-edit', '-m', `${task.slug}: ${title}\n\n${task.description.trim()}\n`]);
       break;
     case 'rebase':
       await rebase(worktree, base, branch, ref);
-      await git(root, ['merge', '--ff-only', branch]);
+      await git(root, ['merge', '--ff-only', branchRef(branch)]);
       break;
   }
   return git(root, ['rev-parse', 'HEAD']);
@@ -121,7 +121,7 @@ function assertMergeable(ref: string, base: string, branch: string, tree: string
 async function rebase(worktree: string | null, base: string, branch: string, ref: string): Promise<void> {
   if (!worktree) throw new OrchestraError(`Task ${ref} has no worktree to rebase ${branch} in; merge without --rebase, or with --squash.`);
   try {
-    await git(worktree, ['rebase', base]);
+    await git(worktree, ['rebase', branchRef(base)]);
   } catch (error) {
     await git(worktree, ['rebase', '--abort']).catch(() => undefined);
     throw new OrchestraError(

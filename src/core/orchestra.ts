@@ -28,13 +28,14 @@ import { reportFromEvent } from './agent-events.js';
 import { AgentRuns } from './agent-runs.js';
 import { AgentStatus } from './agent-status.js';
 import { agentProfile, assertKnownAgent } from './agents.js';
-import { CONFIG_TEMPLATE, projectConfigPath, SETUP_TEMPLATE } from './config.js';
+import { CONFIG_TEMPLATE, DEFAULT_CONFIG, projectConfigPath, SETUP_TEMPLATE } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
 import { closestMatches } from './fuzzy.js';
 import { changedFiles, currentBranch, findProjectRoot, git, localBranches } from './git.js';
+import { branchNameProblem } from './branch-name.js';
 import { branchChanges, commitsAhead, fileList, mergeTask } from './merge.js';
-import { removeWorktree } from './worktree.js';
+import { deleteBranch, removeWorktree, taskBranch, verifiedWorktree } from './worktree.js';
 import type { UserDirs } from './paths.js';
 import { openProject, type Project } from './project.js';
 import { ProjectRegistry } from './registry.js';
@@ -215,12 +216,17 @@ export class Orchestra {
     const task = await project.store.resolve(params.ref);
     const ref = refOf(task);
     const force = params.force ?? false;
-    const worktree = task.worktree && existsSync(task.worktree) ? task.worktree : null;
+    // Only what Orchestra made for this task: a task file may name any directory or branch.
+    const own = ownBranch(project, task);
+    const worktree = await verifiedWorktree(project.root, task, own);
     if (worktree && !force) {
       const changed = await changedFiles(worktree);
       if (changed.length > 0) {
         throw new OrchestraError(`Task ${ref}'s worktree ${worktree} has uncommitted changes (${fileList(changed)}) that removing it would delete; commit them, or rm --force to delete them.`);
       }
+    }
+    if (params.delete_branch && task.branch && task.branch !== own) {
+      throw new OrchestraError(`Task ${ref}'s file names the branch ${task.branch}, which is not the one Orchestra makes for it (${own}); rm deletes only that one. Delete ${task.branch} with git if you mean to, and rm without --delete-branch.`);
     }
     const branch = params.delete_branch && task.branch && (await localBranches(project.root)).includes(task.branch) ? task.branch : null;
     if (branch && !force && !task.merged_commit && task.base_branch) {
@@ -231,7 +237,7 @@ export class Orchestra {
     }
     const stopped = (await this.runs.stop(project, task, false)) !== null;
     if (worktree) await removeWorktree(project.root, worktree);
-    if (branch) await git(project.root, ['branch', '-D', branch]);
+    if (branch) await deleteBranch(project.root, branch);
     await project.store.remove(task);
     return { task: info(task, project), removed_worktree: worktree, deleted_branch: branch, stopped };
   }
@@ -242,7 +248,9 @@ export class Orchestra {
     let task = await project.store.resolve(params.ref);
     const strategy = params.strategy ?? 'merge';
     const alive = project.terminals.state(holderKey(project.root, task.id)) !== undefined;
-    const merged = await mergeTask(project.root, task, alive, { strategy, commit: params.commit ?? false, force: params.force ?? false });
+    const own = ownBranch(project, task);
+    const worktree = await verifiedWorktree(project.root, task, own);
+    const merged = await mergeTask(project.root, task, worktree, alive, { strategy, commit: params.commit ?? false, force: params.force ?? false });
     // The base branch has moved: what every finished task would bring to it may differ now.
     this.feed.touch(project.root, true);
     task = await project.store.update(task, { merged_commit: merged });
@@ -250,8 +258,8 @@ export class Orchestra {
     let deleted: string | null = null;
     if (params.cleanup) {
       await this.runs.stop(project, task, false);
-      if (task.worktree && existsSync(task.worktree)) await removeWorktree(project.root, (removed = task.worktree));
-      if (task.branch) await git(project.root, ['branch', '-D', (deleted = task.branch)]);
+      if (worktree && existsSync(worktree)) await removeWorktree(project.root, (removed = worktree));
+      if (task.branch === own) await deleteBranch(project.root, (deleted = own));
       task = await project.store.update(task, { worktree: undefined, branch: undefined });
     }
     return { task: detail(task, project), merged_commit: merged, strategy, removed_worktree: removed, deleted_branch: deleted };
@@ -389,7 +397,14 @@ function detail(task: TaskRecord, project: Project): TaskDetail {
 }
 
 
+/** The branch Orchestra makes for the task, by the project's branch_prefix (the default one while the config is broken). */
+function ownBranch(project: Project, task: TaskRecord): string {
+  return taskBranch(project.configError ? DEFAULT_CONFIG : project.config, task);
+}
+
 async function assertBranchExists(root: string, branch: string): Promise<void> {
+  const problem = branchNameProblem(branch);
+  if (problem) throw new UsageError(`${JSON.stringify(branch)} is not a branch name (${problem}).`);
   const branches = await localBranches(root);
   if (branches.includes(branch)) return;
   // A repository without commits has its current branch only as a name in HEAD.

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, promises as fs, openSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TASK_STATUSES, type TaskStatus } from '../../protocol/daemon.js';
+import { canonicalPath } from '../platform/canonical-path.js';
+import { branchNameProblem } from './branch-name.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { closestMatches } from './fuzzy.js';
 import { parseTaskFile, renderTaskFile, TaskFileError, updateFrontMatter, type FrontValue } from './task-file.js';
@@ -70,6 +72,7 @@ export class TaskStore {
   async list(): Promise<{ tasks: TaskRecord[]; problems: UnreadableFile[] }> {
     let names: string[];
     try {
+      this.assertInsideProject();
       names = readdirSync(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { tasks: [], problems: [] };
@@ -90,6 +93,17 @@ export class TaskStore {
     tasks.sort((a, b) => a.id - b.id || a.slug.localeCompare(b.slug));
     problems.sort((a, b) => a.path.localeCompare(b.path));
     return { tasks, problems };
+  }
+
+  /**
+   * A tasks directory that leads out of the repository (a link in a cloned repository, say)
+   * would have Orchestra read and write files anywhere: refused.
+   */
+  private assertInsideProject(): void {
+    const real = canonicalPath(this.dir);
+    if (!real.startsWith(`${canonicalPath(this.projectRoot)}/`)) {
+      throw new OrchestraError(`The tasks directory ${this.dir} leads to ${real}, outside the repository; Orchestra reads and writes task files only inside it. Replace the link with a directory.`);
+    }
   }
 
   /** The task `ref` names: `42`, `fix-tests` or `42:fix-tests`. Unknown and ambiguous references say what exists. */
@@ -133,6 +147,7 @@ export class TaskStore {
   create(slug: string, front: Record<string, FrontValue>, description: string): Promise<TaskRecord> {
     return this.serialize(async () => {
       await fs.mkdir(this.dir, { recursive: true });
+      this.assertInsideProject();
       const names = readdirSync(this.dir);
       // Unreadable files count too: once repaired, they would share the slug.
       const existing = names.find((name) => new RegExp(`^\\d+:${slug}\\.md$`).test(name));
@@ -220,23 +235,50 @@ export class TaskStore {
   private read(path: string): TaskRecord | UnreadableFile | undefined {
     let stats;
     try {
-      stats = statSync(path);
+      stats = lstatSync(path);
     } catch {
       return undefined; // Removed since the directory was listed.
     }
-    if (!stats.isFile()) return undefined;
+    const notRegular = notRegularFile(stats);
+    if (notRegular) return { path, reason: notRegular };
     const stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
     const cached = this.cache.get(path);
     if (cached?.stamp === stamp) return cached.result;
     let result: TaskRecord | UnreadableFile;
     try {
-      result = parseRecord(path, readFileSync(path, 'utf8'));
+      result = parseRecord(path, readRegularFile(path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       result = { path, reason: (error as Error).message };
     }
     this.cache.set(path, { stamp, result });
     return result;
+  }
+}
+
+/**
+ * Why a path in the tasks directory is no task file Orchestra may read or write: a link
+ * would have it read (and copy into the repository) whatever the link points to, a FIFO
+ * or a device would block or feed it without end.
+ */
+function notRegularFile(stats: Stats): string | undefined {
+  if (stats.isFile()) return undefined;
+  const what = stats.isSymbolicLink() ? 'a symbolic link' : stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'a device';
+  return `is ${what}, not a regular file; Orchestra reads and writes only regular files in .orchestra/tasks (replace it with a copy of what it should say)`;
+}
+
+/** The text of a regular file, never through a link and never blocking on a FIFO swapped in since it was looked at. */
+function readRegularFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const notRegular = notRegularFile(fstatSync(fd));
+    if (notRegular) throw new TaskFileError(notRegular);
+    return readFileSync(fd, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new TaskFileError(notRegularFile(lstatSync(path))!);
+    throw error;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -259,6 +301,12 @@ function parseRecord(path: string, text: string): TaskRecord {
     throw new TaskFileError(`status '${String(status)}' is not one of ${TASK_STATUSES.join(', ')}`);
   }
   const strings = Object.fromEntries(STRING_KEYS.map((key) => [key, textValue(data, key)])) as Record<(typeof STRING_KEYS)[number], string | null>;
+  // These reach git: a value git could read as an option, or any other non-branch, is this file's problem.
+  for (const key of ['base_branch', 'branch'] as const) {
+    const value = strings[key];
+    const problem = value === null ? undefined : branchNameProblem(value);
+    if (problem) throw new TaskFileError(`${key} ${JSON.stringify(value)} is not a branch name (${problem})`);
+  }
   const exitCode = data.exit_code ?? null;
   if (exitCode !== null && !Number.isInteger(exitCode)) throw new TaskFileError(`exit_code '${String(exitCode)}' is not a whole number`);
   const extra = Object.fromEntries(Object.entries(data).filter(([key]) => !KNOWN_KEYS.has(key)));
@@ -285,7 +333,7 @@ function textValue(data: Record<string, unknown>, key: string): string | null {
 
 async function readTaskText(task: TaskRecord): Promise<string> {
   try {
-    return await fs.readFile(task.path, 'utf8');
+    return readRegularFile(task.path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new OrchestraError(`Task ${refOf(task)} was removed (${task.path} is gone).`);
     throw error;

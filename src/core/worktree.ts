@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config.js';
+import { branchName, branchRef } from './branch-name.js';
 import { OrchestraError } from './errors.js';
 import { git, GitError, localBranches } from './git.js';
 import type { UserDirs } from './paths.js';
@@ -45,7 +46,27 @@ export function taskWorktreePath(config: Config, dirs: UserDirs, root: string, t
     .replaceAll('{id}', String(task.id))
     .replaceAll('{slug}', task.slug);
   // Relative to the project, like every other path in its config.
-  return isAbsolute(expanded) ? expanded : resolve(root, expanded);
+  const path = isAbsolute(expanded) ? expanded : resolve(root, expanded);
+  // Inside the main checkout a worktree would nest in it (test runners and watchers see it
+  // twice) or land in .git or .orchestra; a config from a cloned repository may ask for that.
+  const real = realOfNearest(path);
+  if (real === root || real.startsWith(`${root}/`)) {
+    throw new OrchestraError(`worktree_dir in the config puts task ${task.id}:${task.slug}'s worktree at ${path}, inside the repository ${root}; set it to a directory outside the repository.`);
+  }
+  return path;
+}
+
+/** The real path of `path`, through the nearest part of it that exists (a worktree's directory is made later). */
+function realOfNearest(path: string): string {
+  const rest: string[] = [];
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return join(canonicalPath(at), ...rest.reverse());
+    } catch {
+      if (at === dirname(at)) return path;
+      rest.push(basename(at));
+    }
+  }
 }
 
 /**
@@ -60,10 +81,11 @@ export async function ensureWorktree(
   branch: string,
 ): Promise<TaskWorktree> {
   const registered = await registeredWorktrees(root);
-  if (task.worktree && registered.has(realpathOr(task.worktree))) {
-    return { path: task.worktree, branch: task.branch ?? branch, created: false, createdBranch: false, adopted: false };
-  }
   const ownBranch = task.branch ?? branch;
+  const recorded = task.worktree ? realpathOr(task.worktree) : undefined;
+  if (recorded && recorded !== root && registered.get(recorded) === ownBranch) {
+    return { path: recorded, branch: ownBranch, created: false, createdBranch: false, adopted: false };
+  }
   if (registered.get(realpathOr(path)) === ownBranch) {
     return { path: realpathOr(path), branch: ownBranch, created: false, createdBranch: false, adopted: true };
   }
@@ -90,7 +112,9 @@ export async function ensureWorktree(
     const what = holder ? `a worktree of branch '${holder}'` : 'a directory that is in the way';
     throw new OrchestraError(`The worktree path ${path} is ${what}; remove it, or set worktree_dir in .orchestra/config.yaml.`);
   }
-  const args = reuseBranch ? ['worktree', 'add', path, ownBranch] : ['worktree', 'add', '-b', ownBranch, path, task.base_branch!];
+  const args = reuseBranch
+    ? ['worktree', 'add', '--end-of-options', path, branchName(ownBranch)]
+    : ['worktree', 'add', '-b', branchName(ownBranch), '--end-of-options', path, branchRef(task.base_branch!)];
   try {
     await git(root, args);
   } catch (error) {
@@ -104,7 +128,26 @@ export async function ensureWorktree(
 export async function discardWorktree(root: string, made: TaskWorktree): Promise<void> {
   if (!made.created) return;
   await git(root, ['worktree', 'remove', '--force', made.path]).catch(() => undefined);
-  if (made.createdBranch) await git(root, ['branch', '-D', made.branch]).catch(() => undefined);
+  if (made.createdBranch) await deleteBranch(root, made.branch).catch(() => undefined);
+}
+
+/**
+ * The task's worktree as its task file records it, if that is one Orchestra made for this
+ * task: git lists it as a worktree of this repository, on the task's own branch (`ownBranch`,
+ * from branch_prefix, id and slug), and it is not the main checkout. A task file travels
+ * with the repository, and one that names another task's worktree, the main checkout or any
+ * directory must not make `rm --force` or `merge --cleanup` delete it. Null otherwise.
+ */
+export async function verifiedWorktree(root: string, task: { worktree: string | null; branch: string | null }, ownBranch: string): Promise<string | null> {
+  if (!task.worktree || task.branch !== ownBranch) return null;
+  const real = realpathOr(task.worktree);
+  if (real === root || !existsSync(real)) return null;
+  return (await registeredWorktrees(root)).get(real) === ownBranch ? real : null;
+}
+
+/** Deletes a branch, merged or not: callers check first what would be lost. */
+export function deleteBranch(root: string, branch: string): Promise<string> {
+  return git(root, ['branch', '-D', '--end-of-options', branchName(branch)]);
 }
 
 /** Removes a task's worktree, whatever it holds: callers check first what would be lost. */
