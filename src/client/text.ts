@@ -31,9 +31,40 @@ export function columnsOf(text: string): number {
 }
 
 /**
- * Text from elsewhere (a setup script's output, a task's title, a daemon's sentence) made
- * safe to draw in one row: escape sequences and control characters go, a carriage return
- * keeps only what was written after it (a progress bar's last state), tabs and line breaks become spaces.
+ * Untrusted text (a task file's title, description or front matter, an agent's report, a
+ * log, an error that quotes them) made safe to print on a terminal while staying readable:
+ * control characters are shown, never interpreted and never dropped. ESC, BEL and the other
+ * C0 controls, DEL, and the C1 controls (U+0080-U+009F, which some terminals obey like ESC
+ * sequences) are written as JavaScript writes them: `\x1b`, `\x07`, `\x9b`, and tab, line
+ * feed and carriage return as `\t`, `\n`, `\r`. So are the bidirectional overrides and
+ * isolates (U+202A-U+202E, U+2066-U+2069), which reorder what follows them on the screen:
+ * `\u202e`. With `multiline`, line feeds, tabs and \r\n line ends stay as they are (a
+ * description, a log): none of them can overwrite or hide what was printed before.
+ */
+export function terminalSafe(text: string, options: { multiline?: boolean } = {}): string {
+  return text.replace(options.multiline ? UNSAFE_IN_LINES : UNSAFE_IN_A_ROW, escapeControl);
+}
+
+const UNSAFE_IN_A_ROW = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_LINES = /\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function escapeControl(char: string): string {
+  const code = char.charCodeAt(0);
+  const hex = code.toString(16);
+  return SHORT_ESCAPES[char] ?? (code < 0x100 ? `\\x${hex.padStart(2, '0')}` : `\\u${hex}`);
+}
+
+/** A copy of `record` (a task) whose text fields are terminalSafe, one row each: whichever fields get printed, none is raw. */
+export function terminalSafeFields<T extends object>(record: T): T {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, typeof value === 'string' ? terminalSafe(value) : value])) as T;
+}
+
+/**
+ * A program's output (a setup script's progress, an agent's stored screen) made safe to draw
+ * in one row: escape sequences and control characters go, a carriage return keeps only what
+ * was written after it (a progress bar's last state), tabs and line breaks become spaces.
+ * Text that is read rather than watched (a title, a reason, an error) is terminalSafe instead.
  */
 export function printable(text: string): string {
   const trimmed = text.replace(/\r\n/g, '\n').replace(/[\r\n]+$/, '');

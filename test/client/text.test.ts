@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { truncate, visibleLength } from '../../src/cli/output.js';
-import { columnsOf, cutToColumns, printable } from '../../src/client/text.js';
+import { columnsOf, cutToColumns, printable, terminalSafe, terminalSafeFields } from '../../src/client/text.js';
 
 describe('text on a terminal', () => {
   it('counts columns: two for wide characters, none for combining marks', () => {
@@ -18,5 +18,27 @@ describe('text on a terminal', () => {
     assert.equal(printable('Installing [##   ]\rInstalling [#####]'), 'Installing [#####]');
     assert.equal(printable('a\tb\x07c\x1b]0;title\x07d'), 'a bcd');
     assert.equal(printable('ends with a return\r\n'), 'ends with a return');
+  });
+
+  it('shows the control characters of untrusted text as escapes, never obeyed and never dropped', () => {
+    // Clipboard write (OSC 52), window title (OSC 2), clear screen, a C1 CSI, BEL, DEL, NUL.
+    assert.equal(terminalSafe('a\x1b]52;c;aGk=\x07b'), 'a\\x1b]52;c;aGk=\\x07b');
+    assert.equal(terminalSafe('\x1b]2;title\x1b\\\x1b[2J'), '\\x1b]2;title\\x1b\\\\x1b[2J');
+    assert.equal(terminalSafe('\x9b31mred\x7f\x00\x85'), '\\x9b31mred\\x7f\\x00\\x85');
+    // Bidi overrides and isolates reorder what follows them: shown too; other text is untouched.
+    assert.equal(terminalSafe('abc\u202egnp.exe\u2066x\u2069'), 'abc\\u202egnp.exe\\u2066x\\u2069');
+    assert.equal(terminalSafe('日本語 é ‐ \\x1b'), '日本語 é ‐ \\x1b');
+  });
+
+  it('keeps one row in one row, and the lines and tabs of a multi-line text', () => {
+    assert.equal(terminalSafe('one\ttwo\nthree\r\nfour\roverwritten'), 'one\\ttwo\\nthree\\r\\nfour\\roverwritten');
+    assert.equal(terminalSafe('one\ttwo\nthree\r\nfour\roverwritten\x1b[2J\x0b\x0c\b', { multiline: true }), 'one\ttwo\nthree\r\nfour\\roverwritten\\x1b[2J\\x0b\\x0c\\x08');
+    assert.equal(terminalSafe('ends with a return\r', { multiline: true }), 'ends with a return\\r');
+  });
+
+  it('makes every text field of a record safe, and leaves the rest alone', () => {
+    const task = { id: 1, title: 'ti\x1b[2J', agent: 'a\u202eb', waiting: null, extra: { key: '\x07' } };
+    assert.deepEqual(terminalSafeFields(task), { id: 1, title: 'ti\\x1b[2J', agent: 'a\\u202eb', waiting: null, extra: { key: '\x07' } });
+    assert.equal(task.title, 'ti\x1b[2J', 'the record itself is unchanged');
   });
 });
