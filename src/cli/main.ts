@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { cac, type CAC, type Command } from 'cac';
+import { terminalSafe } from '../client/text.js';
 import { closestMatches } from '../core/fuzzy.js';
 import { OrchestraError, UsageError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -216,19 +217,24 @@ function restoreTextOptions(argv: string[], cli: CAC): void {
 function report(error: unknown, command: string | undefined): number {
   const debug = process.env.ORCHESTRA_DEBUG === '1';
   if (error instanceof OrchestraError) {
-    process.stderr.write(`orchestra: ${error.message}\n`);
-    if (debug) process.stderr.write(`${error.stack}\n`);
+    printError(`orchestra: ${error.message}`);
+    if (debug) printError(`${error.stack}`);
     return error.exitCode;
   }
   if (error instanceof Error && error.name === 'CACError') {
     const help = command ? `orchestra ${command} --help` : 'orchestra --help';
-    process.stderr.write(`orchestra: ${error.message.replace(/\.$/, '')}; see '${help}'.\n`);
+    printError(`orchestra: ${error.message.replace(/\.$/, '')}; see '${help}'.`);
     return 2;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`orchestra: unexpected error: ${message}${debug ? '' : ' (ORCHESTRA_DEBUG=1 shows details)'}\n`);
-  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  printError(`orchestra: unexpected error: ${message}${debug ? '' : ' (ORCHESTRA_DEBUG=1 shows details)'}`);
+  if (debug && error instanceof Error) printError(`${error.stack}`);
   return 1;
+}
+
+/** A sentence may quote a task file, a reference or an agent's words: shown, never obeyed by the terminal. */
+function printError(text: string): void {
+  process.stderr.write(`${terminalSafe(text, { multiline: true })}\n`);
 }
 
 // A reader that stops early (`orchestra status | head -1`) is no error: stop writing, quietly.

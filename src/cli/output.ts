@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import type { TaskInfo, TaskProblem, TaskStatus } from '../../protocol/daemon.js';
-import { charColumns, columnsOf } from '../client/text.js';
+import { charColumns, columnsOf, terminalSafe } from '../client/text.js';
 
 /** Colour only on a terminal and never with NO_COLOR (https://no-color.org). */
 function useColor(): boolean {
@@ -39,9 +39,12 @@ export function liveness(task: TaskInfo, color = useColor()): string {
   return `${paint(`●${viewers}`, 'green', color)}${task.waiting ? paint(' ?', 'yellow', color) : ''}`;
 }
 
-/** A file that cannot be read, as a sentence; a config error's message names its file already. */
+/**
+ * A file that cannot be read, as a sentence for a terminal (its name and the reason may quote
+ * the file's text); a config error's message names its file already.
+ */
 export function problemSentence(problem: TaskProblem): string {
-  return problem.reason.includes(problem.path) ? problem.reason : `cannot read ${problem.path}: ${problem.reason}.`;
+  return terminalSafe(problem.reason.includes(problem.path) ? problem.reason : `cannot read ${problem.path}: ${problem.reason}.`);
 }
 
 /** A path under the home directory as ~/…, as people write it. */

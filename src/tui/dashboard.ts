@@ -3,7 +3,7 @@ import { attach } from '../cli/attach.js';
 import { errorMessage } from '../core/errors.js';
 import { lastScreen } from '../core/last-screen.js';
 import { LiveTasks, taskKey } from '../daemon/live-tasks.js';
-import { cutToColumns, printable } from '../client/text.js';
+import { cutToColumns, printable, terminalSafe, terminalSafeFields } from '../client/text.js';
 import { parseKeys, type Key } from './keys.js';
 import { listHeight, renderFrame, type StatusMessage } from './layout.js';
 import type { Preview } from './preview.js';
@@ -37,7 +37,7 @@ interface Question {
 /** What the preview pane shows for the selected task: its live screen, or what is known of it without one. */
 type Pane =
   | { kind: 'live'; key: string; preview: Preview }
-  /** Text for a task without an agent: the screen its agent left (shown to its end), or its description (from the top), or an error. */
+  /** Rows ready to draw for a task without an agent: the screen its agent left (shown to its end), or its description (from the top), or an error. */
   | { kind: 'static'; key: string; what: 'last screen' | 'description' | 'error'; lines: string[] }
   | { kind: 'none'; key: string | undefined };
 
@@ -200,12 +200,12 @@ export class Dashboard {
         if (this.pane.key !== key) return;
         const screen = lastScreen(detail.log);
         this.pane = screen
-          ? { kind: 'static', key, what: 'last screen', lines: screen }
-          : { kind: 'static', key, what: 'description', lines: ['', ...detail.description.split('\n').map((line) => `  ${line}`)] };
+          ? { kind: 'static', key, what: 'last screen', lines: screen.map(printable) }
+          : { kind: 'static', key, what: 'description', lines: ['', ...descriptionRows(detail.description)] };
       }
     } catch (error) {
       // The agent may have ended between the list and the connection: the next change says so.
-      if (this.pane.key === key) this.pane = { kind: 'static', key, what: 'error', lines: ['', `  ${errorMessage(error)}`] };
+      if (this.pane.key === key) this.pane = { kind: 'static', key, what: 'error', lines: ['', `  ${terminalSafe(errorMessage(error))}`] };
     }
     this.requestFrame();
   }
@@ -216,12 +216,14 @@ export class Dashboard {
   }
 
   private paneContent(width: number, height: number): { title: string; lines: string[] } {
-    const task = this.selected();
-    if (!task) return { title: 'no task selected', lines: [] };
+    const selected = this.selected();
+    if (!selected) return { title: 'no task selected', lines: [] };
+    // The agent's name and what it waits for come from a task file or an agent's report.
+    const task = terminalSafeFields(selected);
     const pane = this.pane;
     if (pane.kind === 'live') {
       const { cols, rows } = pane.preview.size;
-      const about = task.waiting ? ` · waits for ${printable(task.waiting)}` : '';
+      const about = task.waiting ? ` · waits for ${task.waiting}` : '';
       const title = `${task.ref} · ${task.status} · ${task.agent} · ${cols}×${rows}${about}${pane.preview.problem ? ` · ${pane.preview.problem}` : ''}`;
       return { title, lines: pane.preview.lines(width, height, this.options.color) };
     }
@@ -234,7 +236,7 @@ export class Dashboard {
       // A stored screen is cut like a live one, ending at its last row in use; a description reads from the top.
       const used = trimTrailingBlank(pane.lines);
       const shown = pane.what === 'last screen' ? used.slice(Math.max(0, used.length - height)) : used.slice(0, height);
-      return { title, lines: shown.map((line) => cutToColumns(printable(line), width)) };
+      return { title, lines: shown.map((line) => cutToColumns(line, width)) };
     }
     return { title: task.ref, lines: [] };
   }
@@ -290,7 +292,8 @@ export class Dashboard {
 
   /** Shows a sentence in the status line; news goes after a while (the key hints come back), an error stays until the next key. */
   private say(text: string, kind: StatusMessage['kind'] = 'info'): void {
-    const status = { text: printable(text), kind };
+    // Sentences quote task files, agents' words and the daemon's errors: shown, never obeyed by the terminal.
+    const status = { text: terminalSafe(text), kind };
     this.status = status;
     clearTimeout(this.statusTimer);
     if (kind === 'info') {
@@ -376,7 +379,7 @@ export class Dashboard {
     if (!task) return this.say('There is no task selected; n creates one.', 'error');
     switch (name) {
       case 's':
-        return this.act(`Starting ${task.ref}…`, () => actions.startAgent(task, { cols: this.screen.cols, rows: this.screen.rows }, (line) => this.say(line)));
+        return this.act(`Starting ${task.ref}…`, () => actions.startAgent(task, { cols: this.screen.cols, rows: this.screen.rows }, (line) => this.say(printable(line))));
       case 'x':
         return this.act(`Stopping ${task.ref}…`, () => actions.stopAgent(task));
       case 'c':
@@ -444,7 +447,8 @@ export class Dashboard {
 
   private confirmMerge(task: TaskInfo): void {
     this.question = {
-      text: actions.mergeQuestion(task),
+      // It names the task's base branch, from its file.
+      text: terminalSafe(actions.mergeQuestion(task)),
       answer: (key) => {
         const strategy = key === 'y' ? 'merge' : key === 's' ? 'squash' : undefined;
         if (!strategy) return this.say(`Did not merge ${task.ref}.`);
@@ -541,6 +545,11 @@ let previewModule: Promise<typeof import('./preview.js')> | undefined;
 
 function loadPreview(): Promise<typeof import('./preview.js')> {
   return (previewModule ??= import('./preview.js'));
+}
+
+/** A description as pane rows: its line ends and tabs are layout, anything else that would control the terminal is shown. */
+function descriptionRows(description: string): string[] {
+  return description.split(/\r?\n/).map((line) => `  ${terminalSafe(line.replace(/\t/g, '  '))}`);
 }
 
 function trimTrailingBlank(lines: string[]): string[] {

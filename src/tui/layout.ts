@@ -1,5 +1,5 @@
 import type { TaskInfo, TaskProblem } from '../../protocol/daemon.js';
-import { cutToColumns, printable } from '../client/text.js';
+import { cutToColumns, terminalSafeFields } from '../client/text.js';
 import { age, branchSummary, pad, paint, problemSentence, STATUS_STYLE, table, truncate, visibleLength, type Style } from '../cli/output.js';
 
 /**
@@ -109,7 +109,9 @@ function taskList(state: FrameState, height: number, style: (text: string, name:
   return lines;
 }
 
-function cells(task: TaskInfo, columns: string[], marker: string, color: boolean): string[] {
+function cells(info: TaskInfo, columns: string[], marker: string, color: boolean): string[] {
+  // Every text field comes from a task file or an agent's report: shown, never obeyed by the terminal.
+  const task = terminalSafeFields(info);
   const value: Record<string, () => string> = {
     '': () => marker,
     ID: () => String(task.id),
@@ -121,7 +123,7 @@ function cells(task: TaskInfo, columns: string[], marker: string, color: boolean
     LIVE: () => (task.alive ? paint(task.viewers > 0 ? `● ${task.viewers}` : '●', 'green', color) : ''),
     AGE: () => shortAge(task.updated ?? task.created),
     // What needs the person comes first: a question to answer, then what finished work would bring.
-    ABOUT: () => (task.waiting ? paint(`waits for ${printable(task.waiting)}`, 'yellow', color) : branchSummary(task, color) || printable(task.title)),
+    ABOUT: () => (task.waiting ? paint(`waits for ${task.waiting}`, 'yellow', color) : branchSummary(task, color) || task.title),
   };
   return columns.map((column) => value[column]!());
 }

@@ -1,5 +1,6 @@
 import { Methods, TASK_STATUSES, type TaskInfo, type TaskList } from '../../../protocol/daemon.js';
 import { printJson, withDaemon } from '../context.js';
+import { terminalSafeFields } from '../../client/text.js';
 import { age, branchSummary, liveness, paint, problemSentence, STATUS_STYLE, table, tildify } from '../output.js';
 
 export interface StatusOptions {
@@ -54,14 +55,16 @@ function overview(list: TaskList, options: StatusOptions): string {
     return options.all ? 'No tasks in any project yet.\n' : 'No tasks yet; create one with: orchestra new <slug> -m "what the agent should do"\n';
   }
   const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-  const projects = [...new Set(list.tasks.map((t) => t.project))];
+  // Every text field comes from a task file or an agent's report: shown, never obeyed by the terminal.
+  const tasks = list.tasks.map(terminalSafeFields);
+  const projects = [...new Set(tasks.map((t) => t.project))];
   const lines: string[] = [];
   projects.forEach((project, index) => {
     if (options.all) {
       if (index > 0) lines.push('');
       lines.push(paint(tildify(project), 'bold'));
     }
-    lines.push(...groups(list.tasks.filter((t) => t.project === project), width));
+    lines.push(...groups(tasks.filter((t) => t.project === project), width));
   });
   return `${lines.join('\n')}\n`;
 }

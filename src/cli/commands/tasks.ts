@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { Methods, type PrepareTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
+import { terminalSafe, terminalSafeFields } from '../../client/text.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
 import type { DaemonClient } from '../../daemon/client.js';
 import { printJson, withDaemon } from '../context.js';
@@ -106,7 +107,9 @@ export async function show(ref: string, options: { json?: boolean }): Promise<vo
   printTask(task);
 }
 
-function printTask(task: TaskDetail): void {
+/** The task for a person: every text from its file made terminalSafe, the description keeping its lines. */
+function printTask(detail: TaskDetail): void {
+  const task = terminalSafeFields(detail);
   console.log(`${paint(task.ref, 'bold')}  ${paint(task.status, STATUS_STYLE[task.status])}`);
   const fields: Array<[string, string | number | null]> = [
     ['base', task.base_branch],
@@ -118,12 +121,14 @@ function printTask(task: TaskDetail): void {
     ['created', task.created && `${task.created} (${age(task.created)})`],
     ['updated', task.updated && `${task.updated} (${age(task.updated)})`],
     ['file', task.path],
-    ...Object.entries(task.extra).map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+    // JSON escapes C0 controls but leaves C1 controls and bidi overrides as they are.
+    ...Object.entries(task.extra).map(([key, value]): [string, string] => [terminalSafe(key), terminalSafe(typeof value === 'string' ? value : JSON.stringify(value))]),
   ];
   const width = Math.max(...fields.map(([key]) => key.length));
   for (const [key, value] of fields) if (value !== null && value !== '') console.log(`  ${paint(key.padEnd(width), 'dim')}  ${value}`);
   console.log();
-  process.stdout.write(task.description.endsWith('\n') ? task.description : `${task.description}\n`);
+  const description = terminalSafe(detail.description, { multiline: true });
+  process.stdout.write(description.endsWith('\n') ? description : `${description}\n`);
 }
 
 export async function complete(ref: string): Promise<void> {
