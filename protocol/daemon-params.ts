@@ -10,7 +10,8 @@ const cwd = z.string().min(1);
 const ref = z.string().min(1);
 
 export const Params = {
-  hello: z.object({ version: z.string(), protocol: z.number() }),
+  /** `token` and `project`: an agent's credentials (ORCHESTRA_TOKEN, ORCHESTRA_PROJECT_ROOT), which limit the connection to that project. */
+  hello: z.object({ version: z.string(), protocol: z.number(), token: z.string().max(200).optional(), project: z.string().max(4096).optional() }),
   none: z.object({}).optional(),
   project: z.object({ cwd }),
   taskRef: z.object({ cwd, ref }),

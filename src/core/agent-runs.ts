@@ -13,6 +13,8 @@ import { TaskLog } from './task-log.js';
 import { refOf, type TaskChanges, type TaskRecord } from './task-store.js';
 import { holderKey } from './terminals.js';
 import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, verifiedWorktree, type TaskWorktree } from './worktree.js';
+import { dirname } from 'node:path';
+import { makePrivateDir } from '../platform/private-files.js';
 
 /**
  * Running a task's agent: starting it in its worktree (made and set up on first start),
@@ -27,6 +29,8 @@ export class AgentRuns {
     private readonly dirs: UserDirs,
     /** The daemon's socket, which agents get as ORCHESTRA_SOCKET. */
     private readonly daemonSocket: string,
+    /** The project's credentials, which agents get as ORCHESTRA_TOKEN. */
+    private readonly agentToken: (root: string) => string,
     private readonly status: AgentStatus,
   ) {}
 
@@ -65,6 +69,7 @@ export class AgentRuns {
     const branch = task.branch ?? taskBranch(config, task);
     // The recorded worktree only where git lists it on the task's branch: a task file may name any directory.
     const path = (await verifiedWorktree(root, task, branch)) ?? taskWorktreePath(config, this.dirs, root, task);
+    const token = this.agentToken(root);
     const vars: Record<string, string> = {
       ORCHESTRA_TASK_ID: String(task.id),
       ORCHESTRA_TASK_SLUG: task.slug,
@@ -75,6 +80,10 @@ export class AgentRuns {
       ORCHESTRA_PROJECT_ROOT: root,
       ORCHESTRA_AGENT: agentName,
       ORCHESTRA_SOCKET: this.daemonSocket,
+      // The agent's credentials (src/daemon/agent-tokens.ts): in its environment, which only
+      // this user can read, and for the MCP server by file (its config goes on a command line).
+      ORCHESTRA_TOKEN: token,
+      ORCHESTRA_TOKEN_FILE: log.writeToken(token),
     };
     const env = { ...params.env, ...profile.env, ...vars };
     // The agent ran in this worktree before: continue its conversation where it can.
@@ -85,6 +94,8 @@ export class AgentRuns {
     // Checked before anything is made, so a missing agent costs nothing.
     const invocation = agentInvocation(profile, values, resume, env);
 
+    // git makes missing parents with the umask's mode; Orchestra's own folders are private.
+    if (path.startsWith(`${this.dirs.data}/`)) makePrivateDir(dirname(path));
     const worktree = await ensureWorktree(root, task, path, branch);
     let launched = false;
     try {

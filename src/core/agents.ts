@@ -62,7 +62,7 @@ const OPENCODE_PLUGIN = new URL('../hooks/opencode-plugin.js', import.meta.url).
 /** The Claude Code hooks Orchestra listens to (src/core/agent-events.ts says what each means). */
 const CLAUDE_HOOKS = ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'PermissionRequest', 'Notification'];
 /** What scopes `orchestra mcp` to the agent's task and Orchestra's home; agents do not pass their environment on to MCP servers. */
-const MCP_SCOPE = ['ORCHESTRA_HOME', 'ORCHESTRA_PROJECT_ROOT', 'ORCHESTRA_TASK_ID'];
+const MCP_SCOPE = ['ORCHESTRA_HOME', 'ORCHESTRA_SOCKET', 'ORCHESTRA_PROJECT_ROOT', 'ORCHESTRA_TASK_ID', 'ORCHESTRA_TOKEN_FILE'];
 
 interface BuiltInProfile {
   command: string[];

@@ -50,6 +50,8 @@ export interface OrchestraOptions {
   terminals: Terminals;
   /** The daemon's socket, which agents get as ORCHESTRA_SOCKET. */
   daemonSocket: string;
+  /** The credentials agents of a project get as ORCHESTRA_TOKEN (src/daemon/agent-tokens.ts). */
+  agentToken: (root: string) => string;
 }
 
 /**
@@ -71,7 +73,7 @@ export class Orchestra {
     this.terminals = options.terminals;
     this.feed = new TaskFeed({ tasks: (root) => this.projectTasks(root), withChanges });
     this.status = new AgentStatus(options.dirs, (root) => this.projectAt(root));
-    this.runs = new AgentRuns(options.dirs, options.daemonSocket, this.status);
+    this.runs = new AgentRuns(options.dirs, options.daemonSocket, options.agentToken, this.status);
     this.registry = new ProjectRegistry(options.dirs.state);
   }
 
@@ -335,6 +337,20 @@ export class Orchestra {
     return detail(await project.store.update(task, changes), project);
   }
 
+  /**
+   * Refuses a request of a client limited to the project `scope` (an agent's) that reaches
+   * beyond it: every project, or another one.
+   */
+  async assertWithin(scope: string, params: { cwd?: string; all?: boolean }): Promise<void> {
+    const refuse = (what: string) => {
+      throw new OrchestraError(outsideScope(scope, what));
+    };
+    if (params.all) refuse('this asks for every project');
+    if (params.cwd === undefined) refuse('this names no project');
+    const root = await findProjectRoot(params.cwd!);
+    if (root !== scope) refuse(`${root} is another`);
+  }
+
   private async projectRoot(cwd: string | undefined): Promise<string> {
     if (!cwd) throw new UsageError('The request names no directory (cwd) to find the project in.');
     const root = await findProjectRoot(cwd);
@@ -396,6 +412,11 @@ function detail(task: TaskRecord, project: Project): TaskDetail {
   return { ...info(task, project), description: task.description, extra: task.extra, log: new TaskLog(project.dirs, project.root, task).path };
 }
 
+
+/** The refusal of a request that an agent's credentials do not reach. */
+export function outsideScope(scope: string, what: string): string {
+  return `An agent's Orchestra credentials (ORCHESTRA_TOKEN) reach only its own project ${scope}, and ${what}; a person's own orchestra command reaches every project.`;
+}
 
 /** The branch Orchestra makes for the task, by the project's branch_prefix (the default one while the config is broken). */
 function ownBranch(project: Project, task: TaskRecord): string {

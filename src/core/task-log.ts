@@ -39,6 +39,14 @@ export class TaskLog {
     return path;
   }
 
+  /** Keeps the agent's credentials where its MCP server can read them (0600), since command lines are public to `ps`. */
+  writeToken(token: string): string {
+    const path = join(this.dir, 'agent-token');
+    this.makeDir();
+    writePrivateFile(path, `${token}\n`);
+    return path;
+  }
+
   /** Makes the task's directory private; one an older Orchestra left open is tightened, and the log says so once. */
   private makeDir(): void {
     const tightened = makePrivateDir(this.dir);

@@ -117,13 +117,30 @@ async function tryConnect(socketPath: string): Promise<DaemonClient | undefined>
   const rpc = new JsonRpcClient(socket);
   let hello: HelloResult;
   try {
-    hello = await rpc.request<HelloResult>(Methods.hello.method, { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION });
-  } catch {
-    // Accepted but did not answer: a daemon on its way down. Treat as absent.
+    // An agent's credentials, where Orchestra gave them: the daemon limits this connection to its project.
+    const token = agentToken();
+    const project = process.env.ORCHESTRA_PROJECT_ROOT;
+    hello = await rpc.request<HelloResult>(Methods.hello.method, { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION, ...(token ? { token, project } : {}) });
+  } catch (error) {
     rpc.close();
+    // Refused: the daemon said why (credentials that are not this project's).
+    if (error instanceof RpcRequestError && error.code === ErrorCodes.Failed) throw new OrchestraError(error.message);
+    // Accepted but did not answer: a daemon on its way down. Treat as absent.
     return undefined;
   }
   return new DaemonClient(rpc, hello);
+}
+
+/** The credentials Orchestra gave the agent this runs in: ORCHESTRA_TOKEN, or the file ORCHESTRA_TOKEN_FILE names (an MCP server's). */
+function agentToken(): string | undefined {
+  const { ORCHESTRA_TOKEN: token, ORCHESTRA_TOKEN_FILE: file } = process.env;
+  if (token) return token;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch (error) {
+    throw new OrchestraError(`Cannot read the agent's credentials in ${file} (ORCHESTRA_TOKEN_FILE): ${(error as Error).message}.`);
+  }
 }
 
 const START_TIMEOUT_MS = 10_000;

@@ -3,9 +3,11 @@ import { dirname, join } from 'node:path';
 import { DAEMON_PROTOCOL_VERSION, Methods, SETUP_OUTPUT_NOTIFICATION, TASKS_CHANGED_NOTIFICATION } from '../../protocol/daemon.js';
 import { Params } from '../../protocol/daemon-params.js';
 import { assertUsableGit } from '../core/git.js';
-import { Orchestra } from '../core/orchestra.js';
+import { OrchestraError } from '../core/errors.js';
+import { Orchestra, outsideScope } from '../core/orchestra.js';
 import { assertSocketPathLength, daemonSocketPath, ensurePrivateDir, userDirs } from '../core/paths.js';
 import { VERSION } from '../core/version.js';
+import { AgentTokens } from './agent-tokens.js';
 import { daemonEnvironment } from './environment.js';
 import { HolderSupervisor } from './holder-supervisor.js';
 import { Logger } from './log.js';
@@ -34,7 +36,8 @@ export async function runDaemon(): Promise<void> {
     exited: (task, status, cause) => core.agentExited(task, status, cause),
     changed: (task) => core.terminalChanged(task),
   });
-  const core = new Orchestra({ dirs, terminals: holders, daemonSocket: socketPath });
+  const tokens = AgentTokens.load(dirs.state);
+  const core = new Orchestra({ dirs, terminals: holders, daemonSocket: socketPath, agentToken: (root) => tokens.forProject(root) });
   const server = new RpcServer(socketPath, log);
   const started = new Date().toISOString();
 
@@ -51,7 +54,21 @@ export async function runDaemon(): Promise<void> {
     markStopped();
   };
 
-  server.on(Methods.hello, Params.hello, () => ({ version: VERSION, protocol: DAEMON_PROTOCOL_VERSION, pid: process.pid }));
+  server.on(Methods.hello, Params.hello, (p, context) => {
+    if (p.token !== undefined) {
+      // An agent's client: from here on it reaches its own project only.
+      if (!p.project || !tokens.grants(p.project, p.token)) {
+        throw new OrchestraError("The ORCHESTRA_TOKEN in this environment does not belong to its ORCHESTRA_PROJECT_ROOT for this daemon; start the agent again with 'orchestra start', or unset both to act as yourself.");
+      }
+      context.session.scope = p.project;
+    }
+    return { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION, pid: process.pid };
+  });
+  server.authorize = async (method, params, scope) => {
+    // Shutting down is allowed: a client of a newer version replaces the daemon so, and agents go on.
+    if (method === Methods.status.method) throw new OrchestraError(outsideScope(scope, "the daemon's status lists every project"));
+    await core.assertWithin(scope, params as { cwd?: string; all?: boolean });
+  };
   server.on(Methods.status, Params.none, () => ({
     pid: process.pid,
     version: VERSION,

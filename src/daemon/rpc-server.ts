@@ -16,7 +16,17 @@ export interface RequestContext {
   notify(method: string, params: unknown): void;
   /** Runs `callback` when the client's connection closes (at once if it has): the end of a subscription. */
   onClose(callback: () => void): void;
+  /** What the connection may reach: set by hello when an agent's credentials limit it to one project. */
+  session: Session;
 }
+
+export interface Session {
+  /** The one project root this connection may act on; undefined: every project (a person's client). */
+  scope?: string;
+}
+
+/** Checks a request of a connection limited to `scope` before it runs; throws an OrchestraError to refuse it. */
+export type Authorize = (method: string, params: unknown, scope: string) => Promise<void>;
 
 /** A request handler: validated parameters in, result out. Thrown OrchestraErrors become error replies. */
 export type Handler<P, R> = (params: P, context: RequestContext) => Promise<R> | R;
@@ -37,6 +47,10 @@ export class RpcServer {
   private readonly connections = new Set<{ socket: Socket; connection: MessageConnection }>();
   /** The inode of the socket this server made: a socket at the path with another is not its own. */
   private socketInode = 0;
+  /** Asked before every request of a limited connection; refuses everything until set. */
+  authorize: Authorize = async () => {
+    throw new OrchestraError('This connection is limited to one project, and the daemon cannot check requests yet.');
+  };
   /** Requests wait for this first (the daemon finding its holders again after a restart). */
   ready: Promise<void> = Promise.resolve();
 
@@ -109,6 +123,7 @@ export class RpcServer {
     const closeCallbacks: Array<() => void> = [];
     /** Notifications handed to the connection and not yet written to the socket. */
     const unsent = { bytes: 0 };
+    const session: Session = {};
     const drop = () => {
       if (!this.connections.delete(entry)) return;
       open = false;
@@ -140,6 +155,7 @@ export class RpcServer {
             .finally(() => (unsent.bytes -= bytes));
         },
         onClose: (callback) => (this.connections.has(entry) ? closeCallbacks.push(callback) : callback()),
+        session,
       };
       connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params, context));
     }
@@ -155,6 +171,7 @@ export class RpcServer {
       return new ResponseError(ErrorCodes.Usage, `Invalid parameters for ${route.type.method}${where}: ${issue?.message ?? 'malformed'}.`);
     }
     try {
+      if (context.session.scope !== undefined) await this.authorize(route.type.method, parsed.data, context.session.scope);
       return await route.handler(parsed.data, context);
     } catch (error) {
       if (error instanceof OrchestraError) return new ResponseError(error.exitCode, error.message);

@@ -35,8 +35,7 @@ export async function daemon(action: string): Promise<void> {
     case 'status': {
       const client = await connectDaemon({ start: false });
       if (!client) throw new OrchestraError(`No daemon is running (socket ${daemonSocketPath()}); any orchestra command starts one.`);
-      const status = await client.request(Methods.status, {});
-      client.close();
+      const status = await client.request(Methods.status, {}).finally(() => client.close());
       console.log(`Daemon running: pid ${status.pid}, version ${status.version}, started ${age(status.started)}.`);
       console.log(`  socket    ${status.socket}`);
       console.log(`  log       ${status.log}`);
