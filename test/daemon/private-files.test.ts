@@ -48,8 +48,10 @@ describe('private by default', () => {
       assert.deepEqual(open(entries.filter((entry) => !isData(entry))), []);
     });
 
-    it('keeps the directories that hold worktrees 0700', { todo: 'git worktree add makes them with the umask: src/core/worktree.ts is to make them with makePrivateDir first' }, () => {
-      assert.deepEqual(open(entries.filter(isData)), []);
+    it('keeps the directories that hold worktrees 0700 (a worktree itself is the repository\'s files, as git makes them)', () => {
+      const holders = entries.filter((entry) => isData(entry) && entry.kind === 'directory' && entry.path.split('/').length <= 3);
+      assert.deepEqual(holders.map((entry) => entry.path), ['data', 'data/worktrees', holders[2]!.path]);
+      assert.deepEqual(open(holders), []);
     });
 
     it("logs the agent's command without its prompt, in daemon.log and the task's log, and no environment value", async () => {
