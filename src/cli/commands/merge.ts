@@ -4,6 +4,7 @@ import { Methods, type MergeStrategy } from '../../../protocol/daemon.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
 import { withDaemon } from '../context.js';
 import { paint } from '../output.js';
+import { branchRef } from '../../core/branch-name.js';
 
 /** Commands that bring a task's work home: diff and merge. */
 
@@ -45,8 +46,8 @@ export async function diff(ref: string, options: { stat?: boolean }): Promise<vo
   // In the worktree, against the merge base: the task's commits and what it has not committed.
   const [cwd, args] =
     task.worktree && existsSync(task.worktree)
-      ? [task.worktree, ['diff', '--merge-base', task.base_branch, ...stat]]
-      : [task.project, ['diff', `${task.base_branch}...${task.branch}`, ...stat]];
+      ? [task.worktree, ['diff', ...stat, '--merge-base', branchRef(task.base_branch)]]
+      : [task.project, ['diff', ...stat, `${branchRef(task.base_branch)}...${branchRef(task.branch)}`]];
   const result = spawnSync('git', args, { cwd, stdio: 'inherit' });
   if (result.error) throw new OrchestraError(`Could not run git: ${result.error.message}.`);
   if (result.status !== 0) process.exitCode = result.status ?? 1;
