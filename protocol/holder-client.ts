@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { verifyPrivate } from '../src/platform/runtime-dir.js';
 import {
   encodeFrame,
   FrameDecoder,
@@ -53,6 +54,12 @@ export class HolderConnection {
    * an Error carrying the holder's sentence when it refuses.
    */
   static open(socketPath: string, options: { role: Role; cols: number; rows: number; timeoutMs?: number }): Promise<HolderConnection> {
+    // Keys typed into an agent go nowhere but to a socket of this user's (DESIGN.md §2).
+    try {
+      if (!verifyPrivate(socketPath, 'socket')) return Promise.reject(new HolderGoneError(`${socketPath} does not exist`));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       const socket = connect(socketPath);
       const decoder = new FrameDecoder();
