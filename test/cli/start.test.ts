@@ -28,7 +28,11 @@ describe('start: worktrees and the setup script', () => {
     const task = await show('1');
     assert.match(out, new RegExp(`^setting up in ${task.worktree}\ndone\nStarted 1:with-setup`));
     const vars = Object.fromEntries(readFileSync(join(repo, 'setup-env.txt'), 'utf8').trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
-    assert.deepEqual(vars, {
+    // The agent's credentials: a token, and the private file that holds it (for its MCP server).
+    const { ORCHESTRA_TOKEN: token, ORCHESTRA_TOKEN_FILE: tokenFile, ...rest } = vars;
+    assert.match(token!, /^[0-9a-f]{64}$/);
+    assert.equal(readFileSync(tokenFile!, 'utf8').trim(), token);
+    assert.deepEqual(rest, {
       ORCHESTRA_AGENT: 'demo',
       ORCHESTRA_BASE_BRANCH: 'main',
       ORCHESTRA_BRANCH: 'orchestra/1-with-setup',
