@@ -34,8 +34,10 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
   }
   run.started();
   const executable = mayAccess(path, constants.X_OK);
-  const [file, args] = executable ? [path, []] : ['/bin/sh', [path]];
-  const child = spawn(file, args, { cwd: run.worktree, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const script = executable ? [path] : ['/bin/sh', path];
+  // Under a shell of its own that waits for it, so that the script's parent is not the
+  // daemon: a script that kills its parent ('kill $PPID') ends its own run, not every agent's daemon.
+  const child = spawn('/bin/sh', ['-c', '"$@"; exit $?', 'orchestra-setup', ...script], { cwd: run.worktree, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout.setEncoding('utf8').on('data', run.output);
   child.stderr.setEncoding('utf8').on('data', run.output);
   let timedOut = false;
@@ -61,6 +63,12 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
     });
   });
   clearTimeout(timer);
+  // What the script left running in its group (a server started with &) ends with it.
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // Nothing left.
+  }
   const name = run.script;
   if (timedOut) throw new OrchestraError(`The setup script ${name} ran longer than ${run.timeoutSeconds} s and was stopped (setup.timeout in the config); its output is in ${run.logPath}.`);
   if (result.error) throw new OrchestraError(`The setup script ${name} could not run (${result.error.message}); its output is in ${run.logPath}.`);

@@ -119,6 +119,10 @@ export async function runDaemon(): Promise<void> {
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${socketPath}`);
   // The daemon outlives the terminal that started it.
   process.on('SIGHUP', () => {});
+  // A bug met while serving one client must not end every agent's daemon: logged with its
+  // stack, and the daemon serves on.
+  process.on('uncaughtException', (error) => log.error(`unexpected error, serving on: ${error.stack ?? String(error)}`));
+  process.on('unhandledRejection', (reason) => log.error(`unexpected rejection, serving on: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // A second signal while stopping means "now".
     process.on(signal, () => (stopping ? process.exit(1) : void stop(signal)));

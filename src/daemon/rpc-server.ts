@@ -147,12 +147,19 @@ export class RpcServer {
             this.log.warn(`dropping a client that left ${unsent.bytes} bytes of notifications unread`);
             return drop();
           }
+          // A client that has gone (ctrl-c during start's setup output) gets nothing more;
+          // the work it asked for goes on, and its result is in the task and its log.
+          if (!open) return;
           const bytes = JSON.stringify(params).length;
           unsent.bytes += bytes;
-          void connection
-            .sendNotification(method, params)
-            .catch(() => undefined)
-            .finally(() => (unsent.bytes -= bytes));
+          try {
+            void connection
+              .sendNotification(method, params)
+              .catch(() => undefined)
+              .finally(() => (unsent.bytes -= bytes));
+          } catch {
+            unsent.bytes -= bytes; // Disposed between the check and the send.
+          }
         },
         onClose: (callback) => (this.connections.has(entry) ? closeCallbacks.push(callback) : callback()),
         session,

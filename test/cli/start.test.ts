@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI, git, Sandbox } from '../helpers/sandbox.js';
+import { alive, CLI, git, Sandbox, waitFor } from '../helpers/sandbox.js';
 
 describe('start: worktrees and the setup script', () => {
   const sandbox = new Sandbox();
@@ -184,5 +184,47 @@ describe('start: worktrees and the setup script', () => {
     const start = await sandbox.run(['start', 'survivor'], { cwd: repo });
     assert.equal(start.code, 1);
     assert.match(start.stderr, /agents\.x has unknown key 'commnd'/);
+  });
+});
+
+describe('a setup script that misbehaves', () => {
+  const sandbox = new Sandbox();
+  after(() => sandbox.cleanup());
+
+  it('survives a setup script that kills its parent, and ends what the script left running', async () => {
+    const repo = sandbox.repo();
+    await sandbox.ok(['status'], { cwd: repo });
+    const daemon = await sandbox.daemonPid();
+    const leftover = join(repo, 'leftover.pid');
+    mkdirSync(join(repo, '.orchestra'));
+    writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: demo\n');
+    writeFileSync(join(repo, '.orchestra', 'setup.sh'), `#!/bin/sh\nsleep 300 &\necho $! > ${leftover}\nkill $PPID\nsleep 1\n`, { mode: 0o755 });
+    await sandbox.ok(['new', 'parricide', '-m', 'Kills its parent'], { cwd: repo });
+    const result = await sandbox.run(['start', 'parricide'], { cwd: repo });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^orchestra: The setup script \.orchestra\/setup\.sh was killed by SIGTERM; the agent was not started/);
+    assert.equal(await sandbox.daemonPid(), daemon, 'the same daemon serves on');
+    const pid = Number(readFileSync(leftover, 'utf8'));
+    await waitFor(() => !alive(pid), 'what the script left running to end');
+  });
+
+  it('outlives a client that goes away while the setup script prints: the start finishes in the daemon', async () => {
+    const repo = sandbox.repo('flood');
+    mkdirSync(join(repo, '.orchestra'));
+    writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: demo\n');
+    writeFileSync(join(repo, '.orchestra', 'setup.sh'), '#!/bin/sh\ni=0\nwhile [ $i -lt 100 ]; do yes "a line of setup output" | head -n 2000; i=$((i+1)); done\necho setup done\n', { mode: 0o755 });
+    await sandbox.ok(['new', 'flood', '-m', 'Prints a lot while being set up'], { cwd: repo });
+    const daemon = await sandbox.daemonPid();
+    const client = spawn(process.execPath, [CLI, 'start', '1'], { cwd: repo, env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // ctrl-c once the output flows.
+    await new Promise((resolve) => client.stdout.once('data', resolve));
+    client.kill('SIGINT');
+    client.stdout.destroy();
+    await new Promise((resolve) => client.once('exit', resolve));
+    const task = () => JSON.parse(execFileSync(process.execPath, [CLI, 'show', '1', '--json'], { cwd: repo, env: sandbox.env, encoding: 'utf8' }));
+    await waitFor(() => task().alive === true, 'the start to finish in the daemon', 60_000);
+    assert.equal(await sandbox.daemonPid(), daemon, 'the same daemon serves on');
+    assert.match(readFileSync(task().log, 'utf8'), /setup done\n.*setup: finished/s);
+    await sandbox.ok(['stop', '1', '--force'], { cwd: repo });
   });
 });
