@@ -8,6 +8,7 @@ import { OrchestraError } from './errors.js';
 import { describeExit } from './exit-status.js';
 import type { UserDirs } from './paths.js';
 import type { Project } from './project.js';
+import type { ProjectLocks } from './project-lock.js';
 import { runSetup } from './setup.js';
 import { TaskLog } from './task-log.js';
 import { refOf, type TaskChanges, type TaskRecord } from './task-store.js';
@@ -32,6 +33,7 @@ export class AgentRuns {
     /** The project's credentials, which agents get as ORCHESTRA_TOKEN. */
     private readonly agentToken: (root: string) => string,
     private readonly status: AgentStatus,
+    private readonly locks: ProjectLocks,
   ) {}
 
   /**
@@ -96,7 +98,7 @@ export class AgentRuns {
 
     // git makes missing parents with the umask's mode; Orchestra's own folders are private.
     if (path.startsWith(`${this.dirs.data}/`)) makePrivateDir(dirname(path));
-    const worktree = await ensureWorktree(root, task, path, branch);
+    const worktree = await this.locks.run(root, () => ensureWorktree(root, task, path, branch));
     let launched = false;
     try {
       if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
@@ -120,7 +122,7 @@ export class AgentRuns {
       launched = true;
       log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.shown.join(' ')}`);
     } finally {
-      if (!launched) await discardWorktree(root, worktree);
+      if (!launched) await this.locks.run(root, () => discardWorktree(root, worktree));
     }
     const changes: TaskChanges = { status: 'running', branch: worktree.branch, worktree: worktree.path, exit_code: undefined };
     if (params.agent !== undefined) changes.agent = params.agent;

@@ -38,6 +38,7 @@ import { branchChanges, commitsAhead, fileList, mergeTask } from './merge.js';
 import { deleteBranch, removeWorktree, taskBranch, verifiedWorktree } from './worktree.js';
 import type { UserDirs } from './paths.js';
 import { openProject, type Project } from './project.js';
+import { ProjectLocks } from './project-lock.js';
 import { ProjectRegistry } from './registry.js';
 import { assertValidSlug } from './slug.js';
 import { TaskFeed } from './task-feed.js';
@@ -68,12 +69,15 @@ export class Orchestra {
   private readonly stores = new Map<string, TaskStore>();
   private readonly feed: TaskFeed;
 
+  /** One writer per project for git operations (merge, rm, worktrees). */
+  private readonly locks = new ProjectLocks();
+
   constructor(options: OrchestraOptions) {
     this.dirs = options.dirs;
     this.terminals = options.terminals;
     this.feed = new TaskFeed({ tasks: (root) => this.projectTasks(root), withChanges });
     this.status = new AgentStatus(options.dirs, (root) => this.projectAt(root));
-    this.runs = new AgentRuns(options.dirs, options.daemonSocket, options.agentToken, this.status);
+    this.runs = new AgentRuns(options.dirs, options.daemonSocket, options.agentToken, this.status, this.locks);
     this.registry = new ProjectRegistry(options.dirs.state);
   }
 
@@ -215,6 +219,10 @@ export class Orchestra {
    */
   async removeTask(params: RemoveTaskParams): Promise<RemoveResult> {
     const project = await this.project(params.cwd);
+    return this.locks.run(project.root, () => this.remove(project, params));
+  }
+
+  private async remove(project: Project, params: RemoveTaskParams): Promise<RemoveResult> {
     const task = await project.store.resolve(params.ref);
     const ref = refOf(task);
     const force = params.force ?? false;
@@ -247,6 +255,10 @@ export class Orchestra {
   /** Merges a task's branch into its base branch; see merge.ts for the checks. */
   async mergeTask(params: MergeTaskParams): Promise<MergeResult> {
     const project = await this.project(params.cwd);
+    return this.locks.run(project.root, () => this.merge(project, params));
+  }
+
+  private async merge(project: Project, params: MergeTaskParams): Promise<MergeResult> {
     let task = await project.store.resolve(params.ref);
     const strategy = params.strategy ?? 'merge';
     const alive = project.terminals.state(holderKey(project.root, task.id)) !== undefined;

@@ -159,4 +159,13 @@ describe('merge, diff and rm', () => {
     assert.notEqual(git(repo, 'branch', '--list', task.branch), '', 'the branch stays');
     assert.equal((await run(['show', task.id])).code, 1, 'the task file is gone');
   });
+
+  it('merges two tasks asked at once one after the other: both land, and the main checkout stays clean', async () => {
+    const pairs = [await taskWithWork('at-once-a', { 'at-once-a.txt': 'a\n' }), await taskWithWork('at-once-b', { 'at-once-b.txt': 'b\n' })];
+    const results = await Promise.all(pairs.map((task) => run(['merge', task.id])));
+    for (const result of results) assert.equal(result.code, 0, result.stderr);
+    assert.equal(git(repo, 'status', '--porcelain', '--untracked-files=all'), '', 'nothing staged, deleted or left over');
+    for (const name of ['at-once-a.txt', 'at-once-b.txt']) assert.ok(existsSync(join(repo, name)), `${name} merged`);
+    for (const task of pairs) assert.equal(git(repo, 'merge-base', '--is-ancestor', task.branch, 'HEAD') === '', true);
+  });
 });
