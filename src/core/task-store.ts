@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, promises as fs, openSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { TASK_STATUSES, type TaskStatus } from '../../protocol/daemon.js';
 import { canonicalPath } from '../platform/canonical-path.js';
 import { branchNameProblem } from './branch-name.js';
@@ -39,6 +40,9 @@ export interface TaskRecord {
 export type TaskChanges = Partial<Record<Exclude<keyof TaskRecord, 'id' | 'slug' | 'path' | 'extra' | 'description'>, FrontValue | undefined>>;
 
 const REMOVED_FILE = '.removed';
+/** How often, and how far apart, a write looks again at a file someone is saving. */
+const WRITE_ATTEMPTS = 10;
+const WRITE_RETRY_MS = 20;
 const FILE_NAME = /^(\d+):([a-z0-9][a-z0-9-]*)\.md$/;
 const STRING_KEYS = ['base_branch', 'agent', 'branch', 'worktree', 'created', 'updated', 'merged_commit', 'waiting'] as const;
 const KNOWN_KEYS = new Set<string>(['status', 'exit_code', ...STRING_KEYS]);
@@ -174,13 +178,28 @@ export class TaskStore {
    */
   updateWith(task: TaskRecord, decide: (current: TaskRecord) => TaskChanges | null): Promise<{ before: TaskRecord; task: TaskRecord; written: boolean }> {
     return this.serialize(async () => {
-      const text = await readTaskText(task);
-      const before = this.readFresh(task.path);
-      const changes = decide(before);
-      if (changes === null) return { before, task: before, written: false };
-      const updated = updateFrontMatter(text, { ...changes, updated: new Date().toISOString() });
-      await writeAtomic(task.path, updated);
-      return { before, task: this.readFresh(task.path), written: true };
+      for (let attempt = 1; ; attempt++) {
+        // A person saving the file in place empties it, then writes it: what is read in
+        // between is no version of the task, and writing over it would lose their edit.
+        const stamp = fileStamp(task.path);
+        const text = await readTaskText(task);
+        const settled = text.trim() !== '' && fileStamp(task.path) === stamp;
+        if (!settled) {
+          if (attempt < WRITE_ATTEMPTS) {
+            await delay(WRITE_RETRY_MS);
+            continue;
+          }
+          throw new OrchestraError(`${task.path} ${text.trim() === '' ? 'is empty' : 'keeps changing'}, as while someone saves it; Orchestra did not write it, so nothing of theirs is lost. Try again once it is saved.`);
+        }
+        const before = this.readFresh(task.path);
+        const changes = decide(before);
+        if (changes === null) return { before, task: before, written: false };
+        const updated = updateFrontMatter(text, { ...changes, updated: new Date().toISOString() });
+        // Changed since it was read: read it again rather than write over the change.
+        if (fileStamp(task.path) !== stamp && attempt < WRITE_ATTEMPTS) continue;
+        await writeAtomic(task.path, updated);
+        return { before, task: this.readFresh(task.path), written: true };
+      }
     });
   }
 
@@ -337,6 +356,16 @@ async function readTaskText(task: TaskRecord): Promise<string> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new OrchestraError(`Task ${refOf(task)} was removed (${task.path} is gone).`);
     throw error;
+  }
+}
+
+/** What changes when anyone writes the file: its identity, size and time (to the nanosecond where the file system keeps it). */
+function fileStamp(path: string): string {
+  try {
+    const stats = lstatSync(path, { bigint: true });
+    return `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+  } catch {
+    return 'gone';
   }
 }
 
