@@ -1,11 +1,18 @@
 /** "Did you mean" matching for task references, statuses and agent names. */
 
+/** Inputs longer than this get no suggestions: slugs stop at 64 characters, branch names rarely pass 100. */
+export const MAX_SUGGESTED_LENGTH = 200;
+
 /** Up to `limit` of `candidates` whose key is close to `input`: a prefix, a substring, or a few edits away. */
 export function closestMatches<T>(input: string, candidates: readonly T[], key: (candidate: T) => string = String, limit = 3): T[] {
+  // Names are short: a long input is no misspelt name, and comparing it costs its length
+  // times each candidate's (a 3 MB "name" once held the daemon for half a minute).
+  if (input.length > MAX_SUGGESTED_LENGTH) return [];
   const needle = input.toLowerCase();
   const scored = candidates
     .map((candidate) => {
       const name = key(candidate).toLowerCase();
+      if (name.length > MAX_SUGGESTED_LENGTH) return { candidate, score: Infinity, name };
       const score = name.startsWith(needle) || name.includes(needle) ? 0 : editDistance(needle, name);
       return { candidate, score, name };
     })

@@ -14,4 +14,10 @@ describe('closest matches', () => {
     assert.deepEqual(closestMatches('fix', ['add-docs', 'fix-tests']), ['fix-tests']);
     assert.deepEqual(closestMatches('zzzz', ['status', 'show']), []);
   });
+
+  it('suggests nothing for a name longer than any name, without comparing it (it would cost length × length)', () => {
+    const huge = 'fix-test'.repeat(400_000);
+    assert.deepEqual(closestMatches(huge, ['fix-tests', 'add-docs']), []);
+    assert.deepEqual(closestMatches('fix-tesst', ['fix-tests', huge]), ['fix-tests']);
+  });
 });
