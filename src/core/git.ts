@@ -24,10 +24,16 @@ function runGit(cwd: string, args: string[]): Promise<{ status: number | null; s
   return new Promise((resolvePromise) => {
     execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      const detail = error ? stderr.toString().trim().split('\n')[0] || error.message : '';
+      const detail = error ? whatWentWrong(stderr.toString()) || error.message : '';
       resolvePromise({ status, stdout: stdout.toString(), detail });
     });
   });
+}
+
+/** The line of git's complaint that says what went wrong: its fatal or error line, not a progress line before it ("Preparing worktree …"). */
+function whatWentWrong(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.find((line) => /^(fatal|error): /.test(line)) ?? lines[0] ?? '';
 }
 
 /** Paths with changes in a work tree, untracked files included, outside `.orchestra/` (Orchestra's own files). */

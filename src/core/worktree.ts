@@ -118,6 +118,9 @@ export async function ensureWorktree(
   try {
     await git(root, args);
   } catch (error) {
+    // git may have made the branch before it failed to make the worktree: a branch left
+    // behind would refuse every later start ("exists already but does not belong").
+    if (!reuseBranch && (await localBranches(root)).includes(ownBranch)) await deleteBranch(root, ownBranch).catch(() => undefined);
     const detail = error instanceof GitError ? error.detail : String(error);
     throw new OrchestraError(`Could not create the worktree ${path} (git said: ${detail.replace(/^fatal: /, '').replace(/\.$/, '')}).`);
   }

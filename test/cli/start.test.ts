@@ -227,4 +227,21 @@ describe('a setup script that misbehaves', () => {
     assert.match(readFileSync(task().log, 'utf8'), /setup done\n.*setup: finished/s);
     await sandbox.ok(['stop', '1', '--force'], { cwd: repo });
   });
+
+  it("leaves no branch behind when git cannot make the worktree, and quotes git's fatal line", async () => {
+    const repo = sandbox.repo('no-room');
+    const blockFile = join(sandbox.root, 'a-file-not-a-folder');
+    writeFileSync(blockFile, 'x');
+    mkdirSync(join(repo, '.orchestra'));
+    writeFileSync(join(repo, '.orchestra', 'config.yaml'), `agent: demo\nworktree_dir: ${blockFile}/{id}-{slug}\n`);
+    await sandbox.ok(['new', 'no-room', '-m', 'Cannot be made'], { cwd: repo });
+    const result = await sandbox.run(['start', '1'], { cwd: repo });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^orchestra: Could not create the worktree \S+ \(git said: (?!Preparing)/);
+    assert.equal(git(repo, 'branch', '--list', 'orchestra/1-no-room'), '', 'no branch left behind');
+    // So a start that can succeed does, with no branch in its way.
+    writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: demo\n');
+    await sandbox.ok(['start', '1'], { cwd: repo });
+    await sandbox.ok(['stop', '1', '--force'], { cwd: repo });
+  });
 });
