@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { frame, FramingError, JsonRpcFramer } from './json-rpc-framing.js';
 
 /**
  * A JSON-RPC 2.0 client for the daemon's socket: requests with named parameters and their
@@ -28,14 +29,13 @@ export class RpcRequestError extends Error {
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: RpcRequestError) => void; method: string };
 
-const HEADER_END = '\r\n\r\n';
 // Replies larger than this are not something the daemon sends; a peer that claims one is broken.
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export class JsonRpcClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly framer = new JsonRpcFramer(MAX_MESSAGE_BYTES);
   private failure: string | undefined;
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
   private closeHandler: ((reason: string) => void) | undefined;
@@ -49,8 +49,7 @@ export class JsonRpcClient {
   request<R>(method: string, params: unknown): Promise<R> {
     if (this.failure) return Promise.reject(new RpcRequestError(this.failure, undefined));
     const id = this.nextId++;
-    const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, method, params }), 'utf8');
-    this.socket.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}${HEADER_END}`, 'ascii'), body]));
+    this.socket.write(frame({ jsonrpc: '2.0', id, method, params }));
     return new Promise<R>((resolve, reject) => this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, method }));
   }
 
@@ -72,19 +71,15 @@ export class JsonRpcClient {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const headerEnd = this.buffer.indexOf(HEADER_END);
-      if (headerEnd === -1) return;
-      const length = Number(/^content-length: *(\d+) *$/im.exec(this.buffer.subarray(0, headerEnd).toString('ascii'))?.[1]);
-      if (!Number.isSafeInteger(length) || length > MAX_MESSAGE_BYTES) {
-        this.protocolError('a message without a valid Content-Length');
-        return;
-      }
-      const start = headerEnd + HEADER_END.length;
-      if (this.buffer.length < start + length) return;
-      const body = this.buffer.subarray(start, start + length).toString('utf8');
-      this.buffer = this.buffer.subarray(start + length);
+    let bodies: string[];
+    try {
+      bodies = this.framer.push(chunk);
+    } catch (error) {
+      if (!(error instanceof FramingError)) throw error;
+      this.protocolError(error.message);
+      return;
+    }
+    for (const body of bodies) {
       let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: RpcError };
       try {
         message = JSON.parse(body);

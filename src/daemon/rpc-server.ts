@@ -1,15 +1,20 @@
 import { chmodSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ResponseError } from 'vscode-jsonrpc';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import { ErrorCodes, type Method } from '../../protocol/daemon.js';
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { listenExclusive } from './exclusive-listen.js';
+import { LimitedSocketReader } from './limited-reader.js';
 import type { Logger } from './log.js';
 
 /** Notifications a client may leave unread before it is disconnected. */
 const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
+/** Clients at once: far more than a person's commands, dashboards and agents' hooks, far fewer than the file descriptors a daemon has. */
+export const MAX_CONNECTIONS = 512;
+/** A connection must send its first whole message within this (garbage, or nothing at all, is closed). */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** What a handler may do besides replying: send notifications to the asking client while it works. */
 export interface RequestContext {
@@ -59,6 +64,7 @@ export class RpcServer {
     private readonly log: Logger,
   ) {
     this.server = createServer((socket) => this.accept(socket));
+    this.server.maxConnections = MAX_CONNECTIONS;
   }
 
   on<P, R>(type: Method<P, R>, schema: z.ZodType<P>, handler: Handler<P, R>): void {
@@ -111,7 +117,18 @@ export class RpcServer {
 
   private accept(socket: Socket): void {
     let open = true;
-    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket), {
+    let heard = false;
+    const handshake = setTimeout(() => {
+      if (heard) return;
+      this.log.warn('dropping a client connection that sent no whole message within 10 s');
+      drop();
+    }, HANDSHAKE_TIMEOUT_MS);
+    handshake.unref();
+    const reader = new LimitedSocketReader(socket, () => {
+      heard = true;
+      clearTimeout(handshake);
+    });
+    const connection = createMessageConnection(reader, new SocketMessageWriter(socket), {
       // Once the client is gone, each message that was still to go fails: no news, and not worth a line each.
       error: (message) => open && this.log.error(message),
       warn: (message) => this.log.warn(message),
@@ -125,6 +142,7 @@ export class RpcServer {
     const unsent = { bytes: 0 };
     const session: Session = {};
     const drop = () => {
+      clearTimeout(handshake);
       if (!this.connections.delete(entry)) return;
       open = false;
       connection.dispose();

@@ -33,6 +33,9 @@ interface Client {
   rows: number;
 }
 
+/** How long a new connection has to say hello. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
 /** What the server may do to the agent. */
 export interface AgentControl {
   write(data: Uint8Array): void;
@@ -169,6 +172,8 @@ export class HolderServer {
     }
     const client: Client = { socket, decoder: new FrameDecoder(), role: undefined, state: 'new', pending: [], cols: 0, rows: 0 };
     this.clients.add(client);
+    // A connection that never says hello holds a descriptor for nothing.
+    setTimeout(() => client.role === undefined && this.clients.has(client) && this.refuse(client, `said no hello within ${HELLO_TIMEOUT_MS / 1000} s`), HELLO_TIMEOUT_MS).unref();
     socket.on('data', (chunk: Buffer) => {
       let messages;
       try {
