@@ -63,6 +63,12 @@ export class AgentPty {
     if (this.alive) this.pty.write(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
+  /** Bytes written that the agent has not read yet (node-pty's write queue); 0 where a node-pty keeps it elsewhere. */
+  get inputQueued(): number {
+    const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: { buffer: Uint8Array; offset: number }[] } })._writeStream?._writeQueue;
+    return queue ? queue.reduce((sum, task) => sum + task.buffer.byteLength - task.offset, 0) : 0;
+  }
+
   resize(cols: number, rows: number): void {
     if (this.alive) this.pty.resize(cols, rows);
   }

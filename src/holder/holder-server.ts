@@ -31,7 +31,14 @@ interface Client {
   pending: Uint8Array[];
   cols: number;
   rows: number;
+  /** Screen requests asked and not yet answered. */
+  screens: number;
 }
+
+/** Screen requests one controller may have waiting at once: each holds a rendering of the screen until sent. */
+export const MAX_SCREENS_IN_FLIGHT = 8;
+/** Input the agent has not read yet, past which a client's typing is refused rather than queued without end. */
+export const MAX_INPUT_QUEUED = 1024 * 1024;
 
 /** How long a new connection has to say hello. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -39,6 +46,8 @@ export const HELLO_TIMEOUT_MS = 10_000;
 /** What the server may do to the agent. */
 export interface AgentControl {
   write(data: Uint8Array): void;
+  /** Bytes written that the agent has not read yet. */
+  inputQueued(): number;
   resize(cols: number, rows: number): void;
   repaint(): void;
   stop(force: boolean): unknown;
@@ -170,7 +179,7 @@ export class HolderServer {
       socket.destroy();
       return;
     }
-    const client: Client = { socket, decoder: new FrameDecoder(), role: undefined, state: 'new', pending: [], cols: 0, rows: 0 };
+    const client: Client = { socket, decoder: new FrameDecoder(), role: undefined, state: 'new', pending: [], cols: 0, rows: 0, screens: 0 };
     this.clients.add(client);
     // A connection that never says hello holds a descriptor for nothing.
     setTimeout(() => client.role === undefined && this.clients.has(client) && this.refuse(client, `said no hello within ${HELLO_TIMEOUT_MS / 1000} s`), HELLO_TIMEOUT_MS).unref();
@@ -213,6 +222,8 @@ export class HolderServer {
     switch (message.t) {
       case 'input': {
         if (client.role === 'readonly' || client.role === 'preview') return;
+        // An agent that does not read its input (busy, or stuck) is not fed without end.
+        if (this.agent.inputQueued() + message.data.length > MAX_INPUT_QUEUED) return this.refuse(client, `typed more than the agent reads (${MAX_INPUT_QUEUED / 1024} KiB wait for it already)`);
         if (client.role !== 'viewer' || this.sizeOwner === client) return this.agent.write(message.data);
         // Another viewer: its terminal's answers are dropped (the owner's answer), and only
         // real keys make it the owner.
@@ -232,8 +243,14 @@ export class HolderServer {
         if (client.role !== 'control') return;
         // A controller that asks without reading the answers is cut off, not buffered for.
         if (client.socket.writableLength > MAX_FRAME_BYTES) return this.refuse(client, 'asked for screens without reading them');
-        this.mirror.afterWrites(() =>
-          void this.mirror.text(message.lines, message.ansi).then((text) => this.send(client, { t: 'screen', id: message.id, text: lastBytes(text, MAX_FRAME_BYTES - 1024) })),
+        if (client.screens >= MAX_SCREENS_IN_FLIGHT) return this.refuse(client, `asked for more than ${MAX_SCREENS_IN_FLIGHT} screens at once`);
+        client.screens++;
+        this.mirror.afterWrites(
+          () =>
+            void this.mirror.text(message.lines, message.ansi).then((text) => {
+              client.screens--;
+              if (this.clients.has(client)) this.send(client, { t: 'screen', id: message.id, text: lastBytes(text, MAX_FRAME_BYTES - 1024) });
+            }),
         );
         return;
       case 'stop':

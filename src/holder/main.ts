@@ -32,6 +32,7 @@ async function main(specPath: string): Promise<void> {
       activity.inputSent();
       agent?.write(data);
     },
+    inputQueued: () => agent?.inputQueued ?? 0,
     resize: (cols, rows) => {
       activity.inputSent();
       agent?.resize(cols, rows);

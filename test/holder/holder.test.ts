@@ -255,3 +255,43 @@ describe('a holder under load', () => {
     }
   });
 });
+
+describe('a holder whose clients ask too much', () => {
+  // An agent that never reads what is typed: the terminal's buffer fills, the rest waits in the holder.
+  const deaf = new TestHolder(['/bin/sh', '-c', 'echo deaf; exec sleep 300']);
+
+  before(() => deaf.serving());
+  after(() => deaf.cleanup());
+
+  const refusal = (connection: HolderConnection) =>
+    new Promise<string>((resolve) => {
+      let said = '';
+      connection.onMessage((message) => {
+        if (message.t === 'error') said = message.message;
+      });
+      connection.onClose(() => resolve(said));
+    });
+
+  it('refuses typing the agent does not read past 1 MiB, instead of holding it without end', async () => {
+    const viewer = await HolderConnection.open(deaf.socket, { role: 'viewer', cols: 80, rows: 24 });
+    const refused = refusal(viewer);
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    for (let i = 0; i < 48; i++) viewer.send({ t: 'input', data: chunk });
+    assert.match(await refused, /^The client typed more than the agent reads \(1024 KiB wait for it already\)\.$/);
+    assert.ok(deaf.rss() < 150 * 1024 * 1024, `holder RSS ${deaf.rss()} bytes`);
+    const control = await HolderConnection.open(deaf.socket, { role: 'control', cols: 80, rows: 24 });
+    assert.equal(typeof (await control.screen(0, false)), 'string', 'the holder serves on');
+    control.close();
+  });
+
+  it('refuses a controller that asks for screens faster than it reads them', async () => {
+    const greedy = await HolderConnection.open(deaf.socket, { role: 'control', cols: 80, rows: 24 });
+    const refused = refusal(greedy);
+    for (let id = 1; id <= 1000; id++) greedy.send({ t: 'screen', id, lines: 10_000, ansi: true });
+    assert.match(await refused, /asked for more than 8 screens at once|asked for screens without reading them/);
+    assert.ok(deaf.rss() < 150 * 1024 * 1024, `holder RSS ${deaf.rss()} bytes`);
+    const control = await HolderConnection.open(deaf.socket, { role: 'control', cols: 80, rows: 24 });
+    assert.equal(typeof (await control.screen(0, false)), 'string', 'the holder serves on');
+    control.close();
+  });
+});
