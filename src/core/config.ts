@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ACTIVITIES } from '../../protocol/holder.js';
 import { OrchestraError } from './errors.js';
 import { yamlErrorReason } from './yaml-error.js';
+import { backtrackingRisk } from './regex-risk.js';
 
 /**
  * Configuration (DESIGN.md §3): the project's `.orchestra/config.yaml` over the user's
@@ -29,11 +30,15 @@ const regex = text.refine(
   },
   { error: (issue) => `is not a valid regular expression (${regexError(issue.input)})` },
 );
+/** A screen pattern: valid, and of a shape that cannot freeze the holder that runs it (regex-risk.ts). */
+const screenRegex = regex.refine((source) => backtrackingRisk(source) === undefined, {
+  error: (issue) => `is refused: ${backtrackingRisk(String(issue.input))}; write it without a repeated group that repeats inside`,
+});
 
 /** A pattern on an agent's screen and what it means (fallback status detection, DESIGN.md §5). */
 const ScreenPatternSchema = z.strictObject(
   {
-    match: regex,
+    match: screenRegex,
     status: z.enum(ACTIVITIES, { error: `must be one of ${ACTIVITIES.join(', ')}` }),
     reason: text.optional(),
   },
