@@ -178,7 +178,11 @@ export class Orchestra {
 
   async getTask(cwd: string, ref: string): Promise<TaskDetail> {
     const project = await this.project(cwd);
-    return withChanges(detail(await project.store.resolve(ref), project));
+    const task = await project.store.resolve(ref);
+    // What the CLI runs git in, and cds to: only a worktree git lists on the task's branch,
+    // never a directory a task file names (a bare repository in a clone runs its config).
+    const worktree = task.branch ? await verifiedWorktree(project.root, task, task.branch) : null;
+    return withChanges({ ...detail(task, project), worktree });
   }
 
   /** The task's file, also when it cannot be read: the way to repair it. */

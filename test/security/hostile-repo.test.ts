@@ -85,6 +85,8 @@ describe('a repository full of hostile task files', () => {
       assert.match(shown.stderr, /cannot be read/);
     }
     for (const ref of ['6', '7', '8']) await sandbox.ok(['show', ref], { cwd: repo });
+    // What diff runs git in and cd goes to: never a directory a task file merely names.
+    for (const ref of ['7', '8']) assert.equal(JSON.parse(await sandbox.ok(['show', ref, '--json'], { cwd: repo })).worktree, null, `task ${ref}`);
     assert.deepEqual(protectedState(), before_);
   });
 
