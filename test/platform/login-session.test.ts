@@ -9,11 +9,12 @@ const argv = ['/usr/bin/node', 'holder/main.js', 'spec.json'];
 const withSystemd = (env: NodeJS.ProcessEnv = { XDG_RUNTIME_DIR: '/run/user/1000' }, platform: NodeJS.Platform = 'linux'): LoginSessionContext => ({
   platform,
   env,
-  exists: (path) => ['/run/user/1000/systemd/private', '/usr/bin/systemd-run'].includes(path),
+  user: 'ann',
+  exists: (path) => ['/run/user/1000/systemd/private', '/usr/bin/systemd-run', '/var/lib/systemd/linger/ann'].includes(path),
 });
 
 describe('holders leave the login session (DESIGN.md §7.15)', () => {
-  it('Linux with a systemd user manager: the holder runs in a scope of its own, same process', () => {
+  it('Linux with a systemd user manager that lingers: the holder runs in a scope of its own, same process', () => {
     assert.deepEqual(holderCommand(argv, 'orchestra-holder-k-1', withSystemd()), [
       '/usr/bin/systemd-run',
       '--user',
@@ -30,6 +31,11 @@ describe('holders leave the login session (DESIGN.md §7.15)', () => {
     assert.deepEqual(holderCommand(argv, 'u', withSystemd({})), argv);
     assert.deepEqual(holderCommand(argv, 'u', { ...withSystemd(), exists: (path) => path === '/usr/bin/systemd-run' }), argv);
     assert.deepEqual(holderCommand(argv, 'u', { ...withSystemd(), exists: (path) => path === '/run/user/1000/systemd/private' }), argv);
+  });
+
+  it("Linux without lingering: the manager stops at logout, taking its scopes along, so the holder stays where it was started", () => {
+    const context = withSystemd();
+    assert.deepEqual(holderCommand(argv, 'u', { ...context, exists: (path) => path !== '/var/lib/systemd/linger/ann' && context.exists(path) }), argv);
   });
 
   it('ORCHESTRA_SYSTEMD_SCOPE=0 turns it off', () => {
