@@ -66,6 +66,7 @@ export async function runDaemon(): Promise<void> {
   });
   server.authorize = async (method, params, scope) => {
     // Shutting down is allowed: a client of a newer version replaces the daemon so, and agents go on.
+    if (method === Methods.shutdown.method) return;
     if (method === Methods.status.method) throw new OrchestraError(outsideScope(scope, "the daemon's status lists every project"));
     await core.assertWithin(scope, params as { cwd?: string; all?: boolean });
   };
@@ -106,7 +107,11 @@ export async function runDaemon(): Promise<void> {
 
   await server.listen();
   // Agents outlive daemons: find the ones that run, and record those that ended meanwhile.
-  server.ready = holders.rediscover().then(() => holders.stopOrphans());
+  // A holder that cannot be adopted is logged, never a reason to answer nobody.
+  server.ready = holders
+    .rediscover()
+    .then(() => holders.stopOrphans())
+    .catch((error: unknown) => log.error(`finding the running agents failed: ${(error as Error).stack ?? String(error)}`));
   setInterval(() => {
     // Projects deleted while their agents run are noticed within a minute.
     holders.stopOrphans();
