@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, promises as fs, openSync, readdirSync, readFileSync, type Stats } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, promises as fs, openSync, readdirSync, readFileSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TASK_STATUSES, type TaskStatus } from '../../protocol/daemon.js';
 import { canonicalPath } from '../platform/canonical-path.js';
@@ -103,10 +103,10 @@ export class TaskStore {
    * A tasks directory that leads out of the repository (a link in a cloned repository, say)
    * would have Orchestra read and write files anywhere: refused.
    */
-  private assertInsideProject(): void {
-    const real = canonicalPath(this.dir);
+  private assertInsideProject(dir = this.dir): void {
+    const real = canonicalPath(dir);
     if (!real.startsWith(`${canonicalPath(this.projectRoot)}/`)) {
-      throw new OrchestraError(`The tasks directory ${this.dir} leads to ${real}, outside the repository; Orchestra reads and writes task files only inside it. Replace the link with a directory.`);
+      throw new OrchestraError(`The tasks directory ${dir} leads to ${real}, outside the repository; Orchestra reads and writes task files only inside it. Replace the link with a directory.`);
     }
   }
 
@@ -150,8 +150,12 @@ export class TaskStore {
   /** Creates a task with the next free id. The id is claimed by linking a complete file into place, never by overwriting. */
   create(slug: string, front: Record<string, FrontValue>, description: string): Promise<TaskRecord> {
     return this.serialize(async () => {
-      await fs.mkdir(this.dir, { recursive: true });
-      this.assertInsideProject();
+      // Checked before and after: a link anywhere on the way must not make folders elsewhere.
+      for (const dir of [dirname(this.dir), this.dir]) {
+        if (existsSync(dir)) this.assertInsideProject(dir);
+        else await fs.mkdir(dir);
+      }
+      this.assertInsideProject(this.dir);
       const names = readdirSync(this.dir);
       // Unreadable files count too: once repaired, they would share the slug.
       const existing = names.find((name) => new RegExp(`^\\d+:${slug}\\.md$`).test(name));
@@ -196,7 +200,10 @@ export class TaskStore {
         if (changes === null) return { before, task: before, written: false };
         const updated = updateFrontMatter(text, { ...changes, updated: new Date().toISOString() });
         // Changed since it was read: read it again rather than write over the change.
-        if (fileStamp(task.path) !== stamp && attempt < WRITE_ATTEMPTS) continue;
+        if (fileStamp(task.path) !== stamp) {
+          if (attempt < WRITE_ATTEMPTS) continue;
+          throw new OrchestraError(`${task.path} keeps changing, as while someone saves it; Orchestra did not write it, so nothing of theirs is lost. Try again once it is saved.`);
+        }
         await writeAtomic(task.path, updated);
         return { before, task: this.readFresh(task.path), written: true };
       }
@@ -217,7 +224,7 @@ export class TaskStore {
 
   private highestRemovedId(): number {
     try {
-      return Number.parseInt(readFileSync(join(this.dir, REMOVED_FILE), 'utf8'), 10) || 0;
+      return Number.parseInt(readRegularFile(join(this.dir, REMOVED_FILE)).slice(0, 32), 10) || 0;
     } catch {
       return 0;
     }

@@ -16,7 +16,7 @@ export interface ProcessIdentity {
 /** How the start time is read; injected by the tests of each platform's branch. */
 export interface StartTimeProbe {
   readFile(path: string): string;
-  /** `ps -o lstart= -p <pid>` with the C locale: the start as a date to the second; '' when there is no such process. */
+  /** `ps -o lstart= -p <pid>` in the C locale and UTC (a Mac that travels changes zone): the start to the second; '' when there is no such process. */
   psStart(pid: number): string;
 }
 
@@ -24,7 +24,7 @@ const realProbe: StartTimeProbe = {
   readFile: (path) => readFileSync(path, 'utf8'),
   psStart: (pid) => {
     try {
-      return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'ignore'] });
+      return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'ignore'] });
     } catch {
       return ''; // ps exits 1 when no process has that pid.
     }
