@@ -20,7 +20,12 @@ const HOLDER_MAIN = fileURLToPath(new URL('../holder/main.js', import.meta.url))
  * One V8 helper thread instead of four: a holder idles most of its life, and the threads'
  * memory counts once per agent (−2 MB RSS each); parsing a 30 MB flood is no slower (bench/).
  */
-const HOLDER_NODE_FLAGS = ['--v8-pool-size=1'];
+const HOLDER_NODE_FLAGS = [
+  '--v8-pool-size=1',
+  // A screen pattern that backtracks without end (one the config check cannot see, as
+  // (a|a)*b) switches to V8's linear-time engine instead of freezing the holder.
+  '--enable-experimental-regexp-engine-on-excessive-backtracks',
+];
 const LAUNCH_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 15_000;
 const ORPHAN_GRACE_MS = 2000;

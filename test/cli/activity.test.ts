@@ -195,3 +195,22 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     await sandbox.ok(['stop', 'steady'], { cwd: repo });
   });
 });
+
+describe('a screen pattern that backtracks without end', () => {
+  const sandbox = new Sandbox();
+  after(() => sandbox.cleanup());
+
+  it('does not freeze the holder: the agent is still seen and stopped', async () => {
+    const repo = sandbox.repo();
+    mkdirSync(join(repo, '.orchestra'));
+    // (a|a)*b on a line of 40 a's takes minutes with backtracking; the config check does not see its shape.
+    writeFileSync(
+      join(repo, '.orchestra', 'config.yaml'),
+      `agent: aaa\nagents:\n  aaa: { command: ${JSON.stringify(['/bin/sh', '-c', `printf '${'a'.repeat(40)}\\n'; exec sleep 300`])}, patterns: [{ match: '(a|a)*b', status: running }] }\n`,
+    );
+    await sandbox.ok(['new', 'slow-pattern', '-m', 'x'], { cwd: repo });
+    await sandbox.ok(['start', '1'], { cwd: repo });
+    assert.match(await sandbox.ok(['peek', '1'], { cwd: repo }), /a{40}/);
+    await sandbox.ok(['stop', '1'], { cwd: repo });
+  });
+});
