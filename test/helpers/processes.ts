@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * Reading the process table the same way on Linux and macOS: only `ps -A` and `-o` with
- * fields both procps and BSD ps know (not `ps -e`, which on macOS means "show the environment",
+ * fields both procps and BSD ps know (not the -e flag, which on macOS means "show the environment",
  * nor /proc, which macOS has not).
  */
 
