@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, promises as fs, openSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TASK_STATUSES, type TaskStatus } from '../../protocol/daemon.js';
 import { canonicalPath } from '../platform/canonical-path.js';
+import { temporaryPath, writeFileWhole } from '../platform/private-files.js';
 import { branchNameProblem } from './branch-name.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { closestMatches } from './fuzzy.js';
@@ -204,7 +204,7 @@ export class TaskStore {
           if (attempt < WRITE_ATTEMPTS) continue;
           throw new OrchestraError(`${task.path} keeps changing, as while someone saves it; Orchestra did not write it, so nothing of theirs is lost. Try again once it is saved.`);
         }
-        await writeAtomic(task.path, updated);
+        writeAtomic(task.path, updated);
         return { before, task: this.readFresh(task.path), written: true };
       }
     });
@@ -216,7 +216,7 @@ export class TaskStore {
    */
   remove(task: TaskRecord): Promise<void> {
     return this.serialize(async () => {
-      if (task.id > this.highestRemovedId()) await writeAtomic(join(this.dir, REMOVED_FILE), `${task.id}\n`);
+      if (task.id > this.highestRemovedId()) writeAtomic(join(this.dir, REMOVED_FILE), `${task.id}\n`);
       await fs.rm(task.path, { force: true });
       this.cache.delete(task.path);
     });
@@ -376,21 +376,9 @@ function fileStamp(path: string): string {
   }
 }
 
-/** Writes a whole file or nothing: readers see the old text or the new one, never half. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  const temporary = temporaryPath(path);
-  try {
-    await fs.writeFile(temporary, text, { flag: 'wx' });
-    await fs.rename(temporary, path);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-function temporaryPath(path: string): string {
-  // A leading dot keeps the half-written file out of every listing.
-  return join(path, '..', `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+/** A task file written whole (the one atomic write); it keeps the umask's mode, as the person's files do. */
+function writeAtomic(path: string, text: string): void {
+  writeFileWhole(path, text, 0o666);
 }
 
 function nameMatchesRef(fileName: string, ref: string): boolean {

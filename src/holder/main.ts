@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DEFAULT_HOLDER_REFRESH_MS, HOLDER_PROTOCOL_VERSION, LAST_SCREEN_END, LAST_SCREEN_START, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { writePrivateFile } from '../platform/private-files.js';
 import { processStartTime } from '../platform/process-identity.js';
 import { AgentPty } from './agent-pty.js';
 import { HolderServer } from './holder-server.js';
@@ -53,8 +54,7 @@ async function main(specPath: string): Promise<void> {
     // Once a daemon has cleared this holder's files, a new holder of the task may own them.
     if (exit !== null && readMetaPid(spec.meta) !== process.pid) return;
     const meta: HolderMeta = { protocol: HOLDER_PROTOCOL_VERSION, key: spec.key, ...identity(), exit };
-    writeFileSync(`${spec.meta}.tmp`, `${JSON.stringify(meta)}\n`, { mode: 0o600 });
-    renameSync(`${spec.meta}.tmp`, spec.meta);
+    writePrivateFile(spec.meta, `${JSON.stringify(meta)}\n`);
   };
   writeMeta(null);
 

@@ -55,10 +55,19 @@ export function appendPrivateFile(path: string, text: string): void {
 
 /** Writes the private file `path` whole or not at all (a temporary file, then a rename): readers never see half. */
 export function writePrivateFile(path: string, text: string): void {
-  // A leading dot keeps the half-written file out of listings.
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  writeFileWhole(path, text, FILE_MODE);
+}
+
+/**
+ * The one atomic write: `text` goes to a temporary file beside `path`, which is then renamed
+ * over it, so readers see the old text or the new, never half. `mode` is a new file's before
+ * the umask: Orchestra's own files are private; a repository's task files take 0o666 and the
+ * umask, as any file the person makes.
+ */
+export function writeFileWhole(path: string, text: string, mode: number): void {
+  const temporary = temporaryPath(path);
   try {
-    const fd = openPrivateFile(temporary, 'wx');
+    const fd = openSync(temporary, 'wx', mode);
     try {
       writeSync(fd, text);
     } finally {
@@ -69,6 +78,11 @@ export function writePrivateFile(path: string, text: string): void {
     rmSync(temporary, { force: true });
     throw error;
   }
+}
+
+/** A fresh name beside `path`; its leading dot keeps the half-written file out of listings. */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /** Others may use it, and it is this user's: another user's directory or file is theirs to decide. */
