@@ -24,13 +24,12 @@ type Env = NodeJS.ProcessEnv;
 
 export function userDirs(env: Env = process.env): UserDirs {
   const home = env.ORCHESTRA_HOME;
-  if (home) {
-    return { runtime: runtimeDir(env, runtimeContext()), state: join(home, 'state'), config: join(home, 'config'), data: join(home, 'data') };
-  }
+  const runtime = runtimeDir(env, runtimeContext());
+  if (home) return { runtime, state: join(home, 'state'), config: join(home, 'config'), data: join(home, 'data') };
   const userHome = env.HOME || homedir();
   const xdg = (name: string, fallback: string) => join(env[name] || join(userHome, fallback), 'orchestra');
   return {
-    runtime: runtimeDir(env, runtimeContext()),
+    runtime,
     state: xdg('XDG_STATE_HOME', '.local/state'),
     config: xdg('XDG_CONFIG_HOME', '.config'),
     data: xdg('XDG_DATA_HOME', '.local/share'),

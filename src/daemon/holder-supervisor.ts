@@ -103,13 +103,18 @@ export class HolderSupervisor implements Terminals {
     await Promise.all([...keys].map((key) => this.adopt(key)));
   }
 
-  private async adopt(key: string): Promise<void> {
+  /** Runs `work` on `key` with the key marked busy, so that a rescan leaves it alone meanwhile. */
+  private async whileBusy<T>(key: string, work: () => Promise<T>): Promise<T> {
     this.busy.add(key);
     try {
-      await this.adoptNow(key);
+      return await work();
     } finally {
       this.busy.delete(key);
     }
+  }
+
+  private adopt(key: string): Promise<void> {
+    return this.whileBusy(key, () => this.adoptNow(key));
   }
 
   private async adoptNow(key: string): Promise<void> {
@@ -139,13 +144,8 @@ export class HolderSupervisor implements Terminals {
     }
   }
 
-  async launch(launch: AgentLaunch): Promise<{ agent_pid: number }> {
-    this.busy.add(launch.key);
-    try {
-      return await this.launchNow(launch);
-    } finally {
-      this.busy.delete(launch.key);
-    }
+  launch(launch: AgentLaunch): Promise<{ agent_pid: number }> {
+    return this.whileBusy(launch.key, () => this.launchNow(launch));
   }
 
   private async launchNow(launch: AgentLaunch): Promise<{ agent_pid: number }> {

@@ -90,8 +90,8 @@ export class RpcServer {
     return true;
   }
 
-  /** Ends every connection at once (the socket is not this server's to close). */
-  private async dropAll(): Promise<void> {
+  /** Ends every connection at once. */
+  private dropAll(): void {
     for (const { connection, socket } of this.connections) {
       connection.dispose();
       socket.destroy();
@@ -111,17 +111,12 @@ export class RpcServer {
    * connected clients `graceMs` to read their last replies and hang up before it cuts them off.
    */
   async close(graceMs = 1000): Promise<void> {
-    const owned = this.ownsSocket();
-    if (owned) rmSync(this.socketPath, { force: true });
     // Closing a server unlinks its path, and the path may be another daemon's socket now:
     // a daemon whose socket was taken only lets its clients go.
-    const closed = owned ? new Promise<void>((resolve) => this.server.close(() => resolve())) : this.dropAll();
-    const timer = setTimeout(() => {
-      for (const { connection, socket } of this.connections) {
-        connection.dispose();
-        socket.destroy();
-      }
-    }, graceMs);
+    if (!this.ownsSocket()) return this.dropAll();
+    rmSync(this.socketPath, { force: true });
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const timer = setTimeout(() => this.dropAll(), graceMs);
     await closed;
     clearTimeout(timer);
   }

@@ -35,13 +35,18 @@ describe('a runtime directory that is not the user\'s alone', () => {
     await new Promise<void>((resolve) => server.listen(path, resolve));
     return seen;
   };
-
-  it('made by another user, with a socket in it: refused in one sentence, nothing sent', { skip: !asRoot && 'needs root to give files to another user' }, async () => {
+  /** A runtime directory with an impostor's socket in it, the socket given to another user. */
+  const plantedSocket = async () => {
     const parent = xdg();
     const runtime = join(parent, 'orchestra');
     mkdirSync(runtime, { recursive: true, mode: 0o700 });
     const seen = await impostor(join(runtime, 'daemon.sock'));
     chownSync(join(runtime, 'daemon.sock'), STRANGER, STRANGER);
+    return { parent, runtime, seen };
+  };
+
+  it('made by another user, with a socket in it: refused in one sentence, nothing sent', { skip: !asRoot && 'needs root to give files to another user' }, async () => {
+    const { parent, runtime, seen } = await plantedSocket();
     chownSync(runtime, STRANGER, STRANGER);
     const repo = sandbox.repo('r1');
     const result = await sandbox.run(['new', 'x', '-m', 'with my environment'], { cwd: repo, env: { ...env(parent), ANTHROPIC_API_KEY: 'sk-secret' } });
@@ -51,11 +56,7 @@ describe('a runtime directory that is not the user\'s alone', () => {
   });
 
   it("a socket of another user in the user's own directory: refused, nothing sent", { skip: !asRoot && 'needs root to give files to another user' }, async () => {
-    const parent = xdg();
-    const runtime = join(parent, 'orchestra');
-    mkdirSync(runtime, { recursive: true, mode: 0o700 });
-    const seen = await impostor(join(runtime, 'daemon.sock'));
-    chownSync(join(runtime, 'daemon.sock'), STRANGER, STRANGER);
+    const { parent, seen } = await plantedSocket();
     const result = await sandbox.run(['status'], { cwd: sandbox.repo('r2'), env: env(parent) });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^orchestra: The socket \S+daemon\.sock belongs to another user \(uid 65534\), so Orchestra will not use it/);
