@@ -9,6 +9,7 @@ import { describeExit } from './exit-status.js';
 import type { UserDirs } from './paths.js';
 import type { Project } from './project.js';
 import type { ProjectLocks } from './project-lock.js';
+import { faultPoint } from './fault-points.js';
 import { runSetup } from './setup.js';
 import { TaskLog } from './task-log.js';
 import { refOf, type TaskChanges, type TaskRecord } from './task-store.js';
@@ -98,12 +99,15 @@ export class AgentRuns {
 
     // git makes missing parents with the umask's mode; Orchestra's own folders are private.
     if (path.startsWith(`${this.dirs.data}/`)) makePrivateDir(dirname(path));
+    await faultPoint('start:intent');
     const worktree = await this.locks.run(root, () => ensureWorktree(root, task, path, branch));
     let launched = false;
     try {
+      await faultPoint('start:worktree');
       if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
       if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
       if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
+      await faultPoint('start:setup');
       const prepared = await prepareWorktree(profile, { root, worktree: worktree.path, env });
       for (const line of prepared.lines) log.event(line);
       const { agent_pid } = await project.terminals.launch({
@@ -124,6 +128,7 @@ export class AgentRuns {
     } finally {
       if (!launched) await this.locks.run(root, () => discardWorktree(root, worktree));
     }
+    await faultPoint('start:launched');
     const changes: TaskChanges = { status: 'running', branch: worktree.branch, worktree: worktree.path, exit_code: undefined };
     if (params.agent !== undefined) changes.agent = params.agent;
     return project.store.update(task, changes);

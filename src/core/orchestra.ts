@@ -31,6 +31,7 @@ import { agentProfile, assertKnownAgent } from './agents.js';
 import { CONFIG_TEMPLATE, DEFAULT_CONFIG, projectConfigPath, SETUP_TEMPLATE } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
+import { faultPoint } from './fault-points.js';
 import { closestMatches } from './fuzzy.js';
 import { changedFiles, currentBranch, findProjectRoot, git, localBranches } from './git.js';
 import { branchNameProblem } from './branch-name.js';
@@ -250,8 +251,11 @@ export class Orchestra {
       }
     }
     const stopped = (await this.runs.stop(project, task, false)) !== null;
+    await faultPoint('rm:stopped');
     if (worktree) await removeWorktree(project.root, worktree);
+    await faultPoint('rm:worktree');
     if (branch) await deleteBranch(project.root, branch);
+    await faultPoint('rm:branch');
     await project.store.remove(task);
     return { task: info(task, project), removed_worktree: worktree, deleted_branch: branch, stopped };
   }
