@@ -19,6 +19,7 @@ import type { Intents } from './intents.js';
 import { lastScreen } from './last-screen.js';
 import { dirname } from 'node:path';
 import { makePrivateDir } from '../platform/private-files.js';
+import { execOverflow, fitsOneArgument } from '../platform/exec-limits.js';
 
 /**
  * Running a task's agent: starting it in its worktree (made and set up on first start),
@@ -96,9 +97,18 @@ export class AgentRuns {
     const resume = task.worktree === path && existsSync(path) && task.status !== 'draft';
     const prompt = taskPrompt(task, branch);
     const promptFile = log.writePrompt(prompt);
-    const values = { prompt, prompt_file: promptFile, task_id: String(task.id), slug: task.slug, worktree: path };
+    // A prompt longer than a command line takes ("Argument list too long") goes by file: the
+    // agent is asked to read it there. Every agent can read a file; not every one takes a path.
+    const byFile = !fitsOneArgument(prompt);
+    const given = byFile ? promptByFile(promptFile, prompt) : prompt;
+    const values = { prompt: given, prompt_file: promptFile, task_id: String(task.id), slug: task.slug, worktree: path };
     // Checked before anything is made, so a missing agent costs nothing.
     const invocation = agentInvocation(profile, values, resume, env);
+    const overflow = execOverflow(invocation.argv, { ...env, ...invocation.env });
+    if (overflow) {
+      throw new OrchestraError(`The agent of task ${refOf(task)} cannot be started: ${overflow}. Shorten what is that long (a variable of the shell that runs start, or the profile's env).`);
+    }
+    if (byFile) log.event(`the prompt (${Buffer.byteLength(prompt)} bytes) is longer than a command line takes: the agent is asked to read it from ${promptFile}`);
 
     // git makes missing parents with the umask's mode; Orchestra's own folders are private.
     if (path.startsWith(`${this.dirs.data}/`)) makePrivateDir(dirname(path));
@@ -253,4 +263,9 @@ function lastLines(logPath: string): string {
   const shown = lines.slice(-LAST_LINES);
   if (shown.length === 0) return ` It showed nothing; see ${logPath}.`;
   return ` Its last ${shown.length === 1 ? 'line' : `${shown.length} lines`} (all in ${logPath}):\n${shown.map((line) => `  ${line}`).join('\n')}`;
+}
+
+/** The prompt an agent gets in place of one too long for its command line: where to read it. */
+function promptByFile(path: string, prompt: string): string {
+  return `Your task is in the file ${path} (${Buffer.byteLength(prompt)} bytes: too long to give you on a command line). Read all of it first, then do what it says.`;
 }

@@ -282,4 +282,17 @@ describe('agents that end at once', () => {
     assert.equal(sloppy.status, 'draft', 'a failed start');
     assert.equal(readFileSync(join(sloppy.worktree, 'half.txt'), 'utf8'), 'half\n', 'what it wrote is kept, in a worktree the task records');
   });
+
+  it('gives a prompt longer than a command line takes by file, where the agent is asked to read it', async () => {
+    setup(`agents:\n  reader: { command: [sh, -c, 'printf "%s" "$0" > got.txt', '{prompt}'] }\n`);
+    const description = `A long task\n\n${'Every line of this description matters. '.repeat(6000)}\nThe end.\n`;
+    assert.ok(Buffer.byteLength(description) > 200_000);
+    await sandbox.ok(['new', 'long'], { cwd: repo, input: description });
+    await sandbox.ok(['start', 'long', '--agent', 'reader'], { cwd: repo });
+    const task = await show('long');
+    const got = readFileSync(join(task.worktree, 'got.txt'), 'utf8');
+    const file = /^Your task is in the file (\S+) \(\d+ bytes: too long to give you on a command line\)\. Read all of it first, then do what it says\.$/.exec(got);
+    assert.ok(file, got.slice(0, 200));
+    assert.ok(readFileSync(file[1]!, 'utf8').includes(description.trim()), 'the whole description is in that file');
+  });
 });
