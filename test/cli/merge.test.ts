@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { git, Sandbox } from '../helpers/sandbox.js';
@@ -123,6 +123,31 @@ describe('merge, diff and rm', () => {
     assert.equal(git(repo, 'show', 'HEAD:d.txt'), 'd, finished');
     assert.equal(git(repo, 'show', 'HEAD:new.txt'), 'new');
     assert.match(git(task.worktree, 'log', '-1', '--format=%s'), /^careful: Work on careful\./);
+  });
+
+  it('--json gives every outcome as JSON on stdout, refusals and bad usage too, with their exit status', async () => {
+    const task = await taskWithWork('as-json', { 'h.txt': 'h\n' });
+    const failure = async (args: string[], code: number, sentence: RegExp) => {
+      const result = await run(args);
+      assert.deepEqual([result.code, result.stderr], [code, ''], `orchestra ${args.join(' ')}`);
+      const out = JSON.parse(result.stdout);
+      assert.deepEqual(Object.keys(out), ['error', 'exit_code']);
+      assert.equal(out.exit_code, code);
+      assert.match(out.error, sentence);
+    };
+    writeFileSync(join(repo, 'untracked.txt'), 'mine\n');
+    await failure(['merge', task.id, '--json'], 1, /^The main checkout has uncommitted changes \(untracked\.txt\)/);
+    rmSync(join(repo, 'untracked.txt'));
+    await failure(['merge', task.id, '--json', '--squash', '--rebase'], 2, /^Pick one of --squash and --rebase/);
+    await failure(['merge', 'no-such-task', '--json'], 1, /no-such-task/);
+    await failure(['merge', '--json'], 2, /missing required args .*; see 'orchestra merge --help'\.$/);
+    await failure(['show', 'no-such-task', '--json'], 1, /no-such-task/);
+    const merged = JSON.parse(await sandbox.ok(['merge', task.id, '--json'], { cwd: repo }));
+    assert.match(merged.merged_commit, /^[0-9a-f]{40}$/);
+    // Without --json, the sentence goes to stderr as always.
+    const plain = await run(['merge', task.id]);
+    assert.deepEqual([plain.code, plain.stdout], [1, '']);
+    assert.match(plain.stderr, /^orchestra: Task \d+:as-json's branch .* has no commits that main does not have/);
   });
 
   it('cleans up after a merge: no worktree, no branch', async () => {
