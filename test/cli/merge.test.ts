@@ -157,6 +157,33 @@ describe('merge, diff and rm', () => {
     assert.ok(!existsSync(task.worktree));
     assert.equal(git(repo, 'branch', '--list', task.branch), '');
     assert.doesNotMatch(git(repo, 'worktree', 'list'), /tidy/);
+
+    // Every command that needs the branch or worktree says what became of them, not that the task never started.
+    const sha = git(repo, 'rev-parse', 'HEAD').slice(0, 12);
+    const gone = `Task ${task.id}:tidy was merged into main as ${sha}, and its branch and worktree removed (merge --cleanup)`;
+    for (const [args, then] of [
+      [['merge', task.id], 'so there is nothing more to merge.'],
+      [['diff', task.id], 'so there is no branch left to diff; its work is part of main now.'],
+      [['path', task.id], 'so there is no worktree to go to.'],
+    ] as const) {
+      const result = await run([...args]);
+      assert.deepEqual([result.code, result.stderr], [1, `orchestra: ${gone}, ${then}\n`], `orchestra ${args.join(' ')}`);
+    }
+    const shown = await sandbox.ok(['show', task.id], { cwd: repo });
+    assert.match(shown, /\n {2}branch {5}removed after the merge \(merge --cleanup\)\n {2}worktree {3}removed after the merge \(merge --cleanup\)\n/);
+    assert.match(shown, new RegExp(`\\n {2}merged {5}${sha}`));
+  });
+
+  // Todo until src/core/agent-runs.ts calls startRefusal in start() and mergedAway in terminal() (the lead's file).
+  it('does not start a task merge --cleanup finished with, nor reach its agent, and says why', { todo: 'needs the calls in src/core/agent-runs.ts' }, async () => {
+    const task = await taskWithWork('tidy-again', { 'e2.txt': 'e\n' });
+    await sandbox.ok(['merge', task.id, '--cleanup'], { cwd: repo });
+    const gone = `Task ${task.id}:tidy-again was merged into main as ${git(repo, 'rev-parse', 'HEAD').slice(0, 12)}, and its branch and worktree removed (merge --cleanup)`;
+    const start = await run(['start', task.id]);
+    assert.deepEqual([start.code, start.stderr], [1, `orchestra: ${gone}, so it is done; for more work on it, create a new task with 'orchestra new <slug>'.\n`]);
+    assert.equal(git(repo, 'branch', '--list', task.branch), '', 'no branch made again');
+    const peek = await run(['peek', task.id]);
+    assert.deepEqual([peek.code, peek.stderr], [1, `orchestra: ${gone}, so no agent runs for it.\n`]);
   });
 
   it('shows what a task changed, committed or not, with git', async () => {
