@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { git, Sandbox } from '../helpers/sandbox.js';
 
@@ -210,6 +210,16 @@ describe('merge, diff and rm', () => {
     assert.ok(!existsSync(task.worktree));
     assert.notEqual(git(repo, 'branch', '--list', task.branch), '', 'the branch stays');
     assert.equal((await run(['show', task.id])).code, 1, 'the task file is gone');
+  });
+
+  // Todo until Orchestra.remove() in src/core/orchestra.ts deletes the task's log (the lead's file).
+  it("rm deletes the task's log, prompt and credentials with it", { todo: 'needs the call in src/core/orchestra.ts' }, async () => {
+    const task = await taskWithWork('logged', { 'i.txt': 'i\n' });
+    const { log } = JSON.parse(await sandbox.ok(['show', task.id, '--json'], { cwd: repo }));
+    assert.ok(existsSync(log));
+    await sandbox.ok(['rm', task.id, '--force'], { cwd: repo });
+    assert.ok(!existsSync(dirname(log)), 'the task log directory is gone');
+    assert.ok(existsSync(dirname(dirname(log))), "the project's other logs stay");
   });
 
   it('merges two tasks asked at once one after the other: both land, and the main checkout stays clean', async () => {
