@@ -50,18 +50,18 @@ export async function demo(): Promise<void> {
 
   if (process.stdin.isTTY && process.stdout.isTTY) {
     if (await pressEnter(`Press Enter to attach to task 1. Answer its question, then press ${paint('ctrl-\\', 'bold')} to detach; the agent keeps running. `)) {
-      let answered = false;
+      let typed = false;
       await step('attach 1', async () => {
         const end = await agents.attachTo('1', {}).catch((error: unknown) => {
           process.stdin.setRawMode(false);
           throw error;
         });
         process.exitCode = end.code;
-        answered = end.typed;
+        typed = end.typed;
       });
       // What status says next is true: the daemon has heard that the viewer left and, when
       // the person typed, that the agent took the answer (a question left unanswered stays).
-      await until(dir, (tasks) => tasks.some((task) => task.id === 1 && task.viewers === 0 && !(answered && task.waiting)), ANSWER_MS);
+      await until(dir, (tasks) => tasks.some((task) => task.id === 1 && task.viewers === 0 && !(typed && task.waiting)), ANSWER_MS);
       await step('status', () => status({}));
     }
   }
