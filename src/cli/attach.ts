@@ -37,6 +37,8 @@ const leaveSequence = (onAlternateScreen: boolean) => `${RESET_MODES}${onAlterna
 export interface AttachEnd {
   message: string;
   code: number;
+  /** Whether any of the person's keys reached the agent (say, an answer to its question). */
+  typed: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
 
   return new Promise<AttachEnd>((resolve) => {
     let finished = false;
+    let typed = false;
     const finish = (message: string, code: number) => {
       if (finished) return;
       finished = true;
@@ -75,10 +78,12 @@ export async function attach(info: TerminalInfo, options: AttachOptions = {}): P
       stdout.write(leaveSequence(options.onAlternateScreen ?? false));
       stdin.setRawMode(false);
       stdin.pause();
-      resolve({ message, code });
+      resolve({ message, code, typed });
     };
     const forward = (text: string) => {
-      if (text.length > 0 && !options.readOnly) connection.send({ t: 'input', data: Buffer.from(text, 'latin1') });
+      if (text.length === 0 || options.readOnly) return;
+      connection.send({ t: 'input', data: Buffer.from(text, 'latin1') });
+      typed = true;
     };
     let escapeTimer: NodeJS.Timeout | undefined;
     const onInput = (chunk: Buffer) => {

@@ -187,7 +187,9 @@ async function main(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return 0;
   } catch (error) {
-    const status = report(error, cli.matchedCommand?.name);
+    // A command that prints JSON with --json reports its failures as JSON too: a script reads one format.
+    const json = cli.options.json === true && (cli.matchedCommand?.options.some((option) => option.name === 'json') ?? false);
+    const status = report(error, cli.matchedCommand?.name, json);
     // Claude Code reads a hook's exit status 2 as "block this tool": hook never says 2.
     return cli.matchedCommand?.name === 'hook' ? Math.min(status, 1) : status;
   }
@@ -213,23 +215,28 @@ function restoreTextOptions(argv: string[], cli: CAC): void {
   }
 }
 
-/** One sentence on stderr; a stack trace only with ORCHESTRA_DEBUG=1. Returns the exit status. */
-function report(error: unknown, command: string | undefined): number {
+/**
+ * One sentence on stderr, or with `json` an object on stdout, `{ "error": sentence,
+ * "exit_code": status }`; a stack trace (on stderr) only with ORCHESTRA_DEBUG=1. Returns the
+ * exit status.
+ */
+function report(error: unknown, command: string | undefined, json: boolean): number {
   const debug = process.env.ORCHESTRA_DEBUG === '1';
-  if (error instanceof OrchestraError) {
-    printError(`orchestra: ${error.message}`);
-    if (debug) printError(`${error.stack}`);
-    return error.exitCode;
-  }
+  const { sentence, status } = describeError(error, command, debug);
+  if (json) process.stdout.write(`${JSON.stringify({ error: sentence, exit_code: status }, null, 2)}\n`);
+  else printError(`orchestra: ${sentence}`);
+  if (debug && error instanceof Error) printError(`${error.stack}`);
+  return status;
+}
+
+function describeError(error: unknown, command: string | undefined, debug: boolean): { sentence: string; status: number } {
+  if (error instanceof OrchestraError) return { sentence: error.message, status: error.exitCode };
   if (error instanceof Error && error.name === 'CACError') {
     const help = command ? `orchestra ${command} --help` : 'orchestra --help';
-    printError(`orchestra: ${error.message.replace(/\.$/, '')}; see '${help}'.`);
-    return 2;
+    return { sentence: `${error.message.replace(/\.$/, '')}; see '${help}'.`, status: 2 };
   }
   const message = error instanceof Error ? error.message : String(error);
-  printError(`orchestra: unexpected error: ${message}${debug ? '' : ' (ORCHESTRA_DEBUG=1 shows details)'}`);
-  if (debug && error instanceof Error) printError(`${error.stack}`);
-  return 1;
+  return { sentence: `unexpected error: ${message}${debug ? '' : ' (ORCHESTRA_DEBUG=1 shows details)'}`, status: 1 };
 }
 
 /** A sentence may quote a task file, a reference or an agent's words: shown, never obeyed by the terminal. */

@@ -70,21 +70,54 @@ export function age(timestamp: string | null, now = Date.now()): string {
 }
 
 /**
- * Lays out rows in columns padded to the widest cell. The last column is cut to the
- * terminal's width when writing to a terminal, and left whole otherwise.
+ * Lays out rows in columns padded to the widest cell. With a `width` (a terminal's) the
+ * columns are fitted to it: the widest cells of the other columns are cut (with …) before
+ * the last column loses its room, so one long slug or branch costs its own row a few
+ * characters rather than every row its title; what still overflows is cut at the width.
+ * Without one, every cell stays whole (a pipe, a file).
  */
 export function table(rows: string[][], options: { indent?: string; width?: number | undefined } = {}): string[] {
   const indent = options.indent ?? '';
   // A column with nothing in it (say, no agent alive yet) takes no room.
   const used = rows[0]?.map((_, i) => rows.some((row) => row[i] !== '')) ?? [];
   rows = rows.map((row) => row.filter((_, i) => used[i]));
-  const widths: number[] = [];
+  let widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  if (options.width) widths = fittedWidths(widths, options.width - visibleLength(indent));
   return rows.map((row) => {
-    let line = indent + row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!))).join('  ');
+    let line = indent + row.map((cell, i) => (i === row.length - 1 ? cell : pad(truncate(cell, widths[i]!), widths[i]!))).join('  ');
     line = line.trimEnd();
     return options.width ? truncate(line, options.width) : line;
   });
+}
+
+/** The narrowest a column is cut to: one character and the ellipsis. */
+const NARROWEST_COLUMN = 2;
+
+/**
+ * Column widths (two spaces apart) that fit `room`: the last column keeps up to a third of
+ * it, and the other columns share the rest, the widest giving up room first — none is cut
+ * below the widest cell that still fits.
+ */
+export function fittedWidths(widths: number[], room: number): number[] {
+  const last = widths.length - 1;
+  const gaps = 2 * last;
+  if (last < 1 || widths.reduce((sum, width) => sum + width, gaps) <= room) return widths;
+  const others = widths.slice(0, last);
+  let left = room - gaps - Math.min(widths[last]!, Math.floor(room / 3));
+  // The largest cap under which the other columns fit in what is left: narrow columns keep
+  // their width, and the ones wider than their share are cut to it.
+  let cap = Number.POSITIVE_INFINITY;
+  const ascending = [...others].sort((a, b) => a - b);
+  for (const [i, width] of ascending.entries()) {
+    const share = Math.floor(left / (ascending.length - i));
+    if (width > share) {
+      cap = Math.max(share, NARROWEST_COLUMN);
+      break;
+    }
+    left -= width;
+  }
+  return [...others.map((width) => Math.min(width, cap)), widths[last]!];
 }
 
 /** The text with spaces up to `width` columns. */

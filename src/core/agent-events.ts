@@ -80,6 +80,11 @@ export function reportFromEvent(event: string, data: Payload, at?: number): Acti
   return verdict && { ...verdict, cause: `hook ${event}`, source: 'agent', ...(at !== undefined ? { at } : {}) };
 }
 
+/** Refuses an event orchestra hook does not know, naming the close ones. */
+export function assertKnownEvent(event: string): void {
+  if (!Object.hasOwn(EVENTS, event)) unknownEvent(event);
+}
+
 function unknownEvent(event: string): never {
   const close = closestMatches(event, HOOK_EVENTS);
   const hint = close.length > 0 ? ` (did you mean ${close.join(' or ')}?)` : '';

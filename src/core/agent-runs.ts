@@ -10,6 +10,7 @@ import type { UserDirs } from './paths.js';
 import type { Project } from './project.js';
 import type { ProjectLocks } from './project-lock.js';
 import { faultPoint } from './fault-points.js';
+import { mergedAway, startRefusal } from './merged-away.js';
 import { runSetup } from './setup.js';
 import { TaskLog } from './task-log.js';
 import { refOf, type TaskChanges, type TaskRecord } from './task-store.js';
@@ -49,6 +50,8 @@ export class AgentRuns {
    */
   async start(project: Project, task: TaskRecord, params: StartTaskParams, output: (chunk: string) => void): Promise<TaskRecord> {
     const key = holderKey(project.root, task.id);
+    const refusal = startRefusal(refOf(task), task);
+    if (refusal) throw new OrchestraError(refusal);
     if (project.terminals.state(key) || this.starting.has(key)) {
       throw new OrchestraError(`Task ${refOf(task)}'s agent is running already; attach to it with 'orchestra attach ${task.id}'.`);
     }
@@ -217,6 +220,8 @@ export class AgentRuns {
   terminal(project: Project, task: TaskRecord): TerminalInfo {
     const state = project.terminals.state(holderKey(project.root, task.id));
     if (!state) {
+      const gone = mergedAway(refOf(task), task);
+      if (gone) throw new OrchestraError(`${gone}, so no agent runs for it.`);
       const how = task.status === 'draft' ? `start it with 'orchestra start ${task.id}'` : `start it again with 'orchestra start ${task.id}'`;
       throw new OrchestraError(`Task ${refOf(task)}'s agent is not running; ${how}.`);
     }

@@ -2,6 +2,7 @@ import type { BranchChanges, MergeStrategy } from '../../protocol/daemon.js';
 import { branchRef } from './branch-name.js';
 import { OrchestraError } from './errors.js';
 import { faultPoint } from './fault-points.js';
+import { mergedAway } from './merged-away.js';
 import { changedFiles, currentBranch, git, GitError, gitStatus, localBranches } from './git.js';
 import { refOf, titleOf, type TaskRecord } from './task-store.js';
 
@@ -55,7 +56,10 @@ export const fileList = (files: string[]) => (files.length > 5 ? `${files.slice(
 export async function mergeTask(root: string, task: TaskRecord, worktree: string | null, alive: boolean, options: MergeOptions, intend: (commit: string) => void): Promise<string> {
   const ref = refOf(task);
   const { branch, base_branch: base } = task;
-  if (!branch || !base) throw new OrchestraError(`Task ${ref} has no branch yet: it was never started, so there is nothing to merge.`);
+  if (!branch || !base) {
+    const gone = mergedAway(ref, task);
+    throw new OrchestraError(gone ? `${gone}, so there is nothing more to merge.` : `Task ${ref} has no branch yet: it was never started, so there is nothing to merge.`);
+  }
   const branches = await localBranches(root);
   if (!branches.includes(branch)) throw new OrchestraError(`Task ${ref}'s branch ${branch} is gone, so there is nothing to merge.`);
   if (!branches.includes(base)) throw new OrchestraError(`Task ${ref}'s base branch ${base} is gone; recreate it, or merge ${branch} by hand.`);

@@ -263,6 +263,8 @@ export class Orchestra {
     if (branch) await deleteBranch(project.root, branch);
     await faultPoint('rm:branch');
     await project.store.remove(task);
+    // Nothing can show it once the task is gone, and it holds the prompt and the agent's credentials.
+    new TaskLog(project.dirs, project.root, task).remove();
     intent.done();
     return { task: info(task, project), removed_worktree: worktree, deleted_branch: branch, stopped };
   }

@@ -3,9 +3,10 @@ import { dirname, join } from 'node:path';
 import { DAEMON_PROTOCOL_VERSION, Methods, SETUP_OUTPUT_NOTIFICATION, TASKS_CHANGED_NOTIFICATION } from '../../protocol/daemon.js';
 import { Params } from '../../protocol/daemon-params.js';
 import { assertUsableGit } from '../core/git.js';
-import { OrchestraError } from '../core/errors.js';
+import { errorMessage, OrchestraError } from '../core/errors.js';
 import { Orchestra, outsideScope } from '../core/orchestra.js';
 import { assertSocketPathLength, daemonSocketPath, ensurePrivateDir, userDirs } from '../core/paths.js';
+import { pruneGoneProjects } from '../core/task-log.js';
 import { VERSION } from '../core/version.js';
 import { AgentTokens } from './agent-tokens.js';
 import { daemonEnvironment } from './environment.js';
@@ -104,6 +105,17 @@ export async function runDaemon(): Promise<void> {
   server.on(Methods.stopTask, Params.stopTask, (p) => core.stopTask(p.cwd, p.ref, p.force ?? false));
   server.on(Methods.terminal, Params.taskRef, (p) => core.terminal(p.cwd, p.ref));
   server.on(Methods.report, Params.report, (p) => core.reportActivity(p));
+
+  // The task logs of projects that are gone, at start-up before serving, and daily.
+  const pruneLogs = () => {
+    try {
+      for (const root of pruneGoneProjects(dirs, { knownRoots: core.registry.list() })) log.info(`deleted the task logs of ${root}, gone for a week`);
+    } catch (error) {
+      log.error(`pruning the task logs of projects that are gone failed: ${errorMessage(error)}`);
+    }
+  };
+  pruneLogs();
+  setInterval(pruneLogs, 24 * 60 * 60 * 1000).unref();
 
   await server.listen();
   // Agents outlive daemons: find the ones that run, and record those that ended meanwhile.

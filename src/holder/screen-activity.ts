@@ -31,6 +31,8 @@ export class ScreenActivity {
   private verdict: Verdict = { state: 'running', reason: '', cause: 'the agent started' };
   private readonly patterns: CompiledPattern[];
   private lastScreen = '';
+  /** The screen as a person reads it, its cursor's row up to the cursor: what patterns are tried on. */
+  private shownScreen = '';
   /** When the screen started changing after a quiet spell; undefined while quiet. */
   private changingSince: number | undefined;
   private lastChange: number;
@@ -85,6 +87,7 @@ export class ScreenActivity {
   private check(): void {
     if (this.disposed) return;
     const screen = this.mirror.screenText();
+    this.shownScreen = this.mirror.screenText({ toCursor: true });
     const now = Date.now();
     if (screen !== this.lastScreen) {
       this.lastScreen = screen;
@@ -110,7 +113,9 @@ export class ScreenActivity {
 
   private decide(now: number): void {
     for (const pattern of this.patterns) {
-      const match = pattern.regex.exec(this.lastScreen);
+      // A line as shown, trailing blank before the cursor included ('\(y/n\) $'), or without
+      // its trailing blanks ('\(y/n\)$'): a person may write the pattern either way.
+      const match = pattern.regex.exec(this.shownScreen) ?? pattern.regex.exec(this.lastScreen);
       if (!match) continue;
       const shown = match[0].trim().slice(0, 80);
       const reason = pattern.status === 'waiting' ? (pattern.reason ?? shown) : '';

@@ -76,12 +76,22 @@ export class TerminalMirror {
     this.terminal.buffer.onBufferChange(listener);
   }
 
-  /** The visible screen as plain text, a line per row without trailing blanks; call it inside afterWrites. */
-  screenText(): string {
+  /**
+   * The visible screen as plain text, a line per row without trailing blanks; call it inside
+   * afterWrites. `toCursor`: the screen as a person reads it, where the row the cursor stands
+   * on ends at the cursor when it stands after the row's text — after a prompt such as
+   * "(y/n) " the cursor is where the line ends, its blank included.
+   */
+  screenText(options: { toCursor?: boolean } = {}): string {
     const buffer = this.terminal.buffer.active;
-    return plainRows(buffer, buffer.baseY, buffer.baseY + this.terminal.rows)
-      .map((row) => row.text.trimEnd())
-      .join('\n');
+    const rows = plainRows(buffer, buffer.baseY, buffer.baseY + this.terminal.rows).map((row) => row.text.trimEnd());
+    const line = buffer.getLine(buffer.baseY + buffer.cursorY);
+    if (options.toCursor && line) {
+      // The cursor may stand just past the last column (a wrap pending).
+      const upToCursor = line.translateToString(false, 0, Math.min(buffer.cursorX, line.length));
+      if (upToCursor.trimEnd() === rows[buffer.cursorY]) rows[buffer.cursorY] = upToCursor;
+    }
+    return rows.join('\n');
   }
 
   /**

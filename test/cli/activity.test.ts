@@ -122,7 +122,7 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     await statusIs('hooked', 'idle'); // Its screen is quiet.
     const hook = (event: string, input = '', env: Record<string, string> = { ORCHESTRA_TASK_ID: '2' }) => sandbox.run(['hook', event], { cwd: repo, input, env });
 
-    assert.equal((await hook('UserPromptSubmit')).code, 0);
+    assert.deepEqual(await hook('UserPromptSubmit'), { code: 0, stdout: '', stderr: '' }, 'silent when done');
     await statusIs('hooked', 'running');
     // The screen stays quiet, and says so no more: the agent's own word counts now.
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -145,14 +145,18 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     const notJson = await hook('Stop', 'not json');
     assert.equal(notJson.code, 1);
     assert.match(notJson.stderr, /what came is not JSON/);
-    const noTask = await hook('Stop', '', { ORCHESTRA_TASK_ID: '' });
-    assert.equal(noTask.code, 1);
-    assert.match(noTask.stderr, /does not know the task: .* --task <task>/);
+    const misnamed = await sandbox.run(['hook', 'Stop', '--task', 'hookd'], { cwd: repo, env: { ORCHESTRA_TASK_ID: '' } });
+    assert.equal(misnamed.code, 1);
+    assert.match(misnamed.stderr, /^orchestra: There is no task 'hookd'; did you mean 2:hooked\?/);
 
+    // Not under Orchestra: an agent run by hand with hooks wired for every run, a late hook of
+    // an agent that was stopped, one whose task was removed. Nothing to say, and no error.
+    const silent = { code: 0, stdout: '', stderr: '' };
+    assert.deepEqual(await hook('Stop', '', { ORCHESTRA_TASK_ID: '' }), silent);
     await sandbox.ok(['stop', 'hooked'], { cwd: repo });
-    const late = await hook('Stop');
-    assert.equal(late.code, 1);
-    assert.match(late.stderr, /Task 2:hooked's agent is not running under Orchestra/);
+    assert.deepEqual(await hook('Stop'), silent);
+    assert.deepEqual(await hook('Stop', '', { ORCHESTRA_TASK_ID: '99' }), silent);
+    assert.equal((await task('hooked')).status, 'idle', 'and nothing changed');
   });
 
   it("keeps to the agent's own word over its screen, except for a quiet screen after a turn it did not end", async () => {

@@ -25,7 +25,12 @@ describe('orchestra demo', () => {
       await terminal.waitFor('Added "Hello, world"');
       terminal.write('\x1c');
       await terminal.waitFor('Clean up:');
-      assert.match(terminal.screen(), /\[detached from 1:greet\]/);
+      const after = terminal.screen();
+      assert.match(after, /\[detached from 1:greet\]/);
+      // The status after the detach is true: nobody watches task 1 any more, and it has its answer.
+      const last = after.slice(after.lastIndexOf('$ orchestra status'));
+      assert.match(last, /\n {2}1 {2}greet {2}demo {2}● {4}main .*Write a greeting for the README\.\n/);
+      assert.match(last, /\n {2}2 {2}notes {2}demo {2}● \? {2}main .*waits for an answer to its question\n/);
       assert.equal(await terminal.waitExit(), 0);
     } finally {
       terminal.kill();

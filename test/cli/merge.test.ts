@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { git, Sandbox } from '../helpers/sandbox.js';
 
@@ -125,6 +125,31 @@ describe('merge, diff and rm', () => {
     assert.match(git(task.worktree, 'log', '-1', '--format=%s'), /^careful: Work on careful\./);
   });
 
+  it('--json gives every outcome as JSON on stdout, refusals and bad usage too, with their exit status', async () => {
+    const task = await taskWithWork('as-json', { 'h.txt': 'h\n' });
+    const failure = async (args: string[], code: number, sentence: RegExp) => {
+      const result = await run(args);
+      assert.deepEqual([result.code, result.stderr], [code, ''], `orchestra ${args.join(' ')}`);
+      const out = JSON.parse(result.stdout);
+      assert.deepEqual(Object.keys(out), ['error', 'exit_code']);
+      assert.equal(out.exit_code, code);
+      assert.match(out.error, sentence);
+    };
+    writeFileSync(join(repo, 'untracked.txt'), 'mine\n');
+    await failure(['merge', task.id, '--json'], 1, /^The main checkout has uncommitted changes \(untracked\.txt\)/);
+    rmSync(join(repo, 'untracked.txt'));
+    await failure(['merge', task.id, '--json', '--squash', '--rebase'], 2, /^Pick one of --squash and --rebase/);
+    await failure(['merge', 'no-such-task', '--json'], 1, /no-such-task/);
+    await failure(['merge', '--json'], 2, /missing required args .*; see 'orchestra merge --help'\.$/);
+    await failure(['show', 'no-such-task', '--json'], 1, /no-such-task/);
+    const merged = JSON.parse(await sandbox.ok(['merge', task.id, '--json'], { cwd: repo }));
+    assert.match(merged.merged_commit, /^[0-9a-f]{40}$/);
+    // Without --json, the sentence goes to stderr as always.
+    const plain = await run(['merge', task.id]);
+    assert.deepEqual([plain.code, plain.stdout], [1, '']);
+    assert.match(plain.stderr, /^orchestra: Task \d+:as-json's branch .* has no commits that main does not have/);
+  });
+
   it('cleans up after a merge: no worktree, no branch', async () => {
     const task = await taskWithWork('tidy', { 'e.txt': 'e\n' });
     const out = await sandbox.ok(['merge', task.id, '--cleanup'], { cwd: repo });
@@ -132,6 +157,35 @@ describe('merge, diff and rm', () => {
     assert.ok(!existsSync(task.worktree));
     assert.equal(git(repo, 'branch', '--list', task.branch), '');
     assert.doesNotMatch(git(repo, 'worktree', 'list'), /tidy/);
+
+    // Every command that needs the branch or worktree says what became of them, not that the task never started.
+    const sha = git(repo, 'rev-parse', 'HEAD').slice(0, 12);
+    const gone = `Task ${task.id}:tidy was merged into main as ${sha}, and its branch and worktree removed (merge --cleanup)`;
+    for (const [args, then] of [
+      [['merge', task.id], 'so there is nothing more to merge.'],
+      [['diff', task.id], 'so there is no branch left to diff; its work is part of main now.'],
+      [['path', task.id], 'so there is no worktree to go to.'],
+    ] as const) {
+      const result = await run([...args]);
+      assert.deepEqual([result.code, result.stderr], [1, `orchestra: ${gone}, ${then}\n`], `orchestra ${args.join(' ')}`);
+    }
+    const shown = await sandbox.ok(['show', task.id], { cwd: repo });
+    assert.match(shown, /\n {2}branch {5}removed after the merge \(merge --cleanup\)\n {2}worktree {3}removed after the merge \(merge --cleanup\)\n/);
+    assert.match(shown, new RegExp(`\\n {2}merged {5}${sha}`));
+  });
+
+  // Todo until src/core/agent-runs.ts calls startRefusal in start() and mergedAway in terminal() (the lead's file).
+  it('does not start a task merge --cleanup finished with, nor reach its agent, and says why', async () => {
+    const task = await taskWithWork('tidy-again', { 'e2.txt': 'e\n' });
+    await sandbox.ok(['merge', task.id, '--cleanup'], { cwd: repo });
+    const gone = `Task ${task.id}:tidy-again was merged into main as ${git(repo, 'rev-parse', 'HEAD').slice(0, 12)}, and its branch and worktree removed (merge --cleanup)`;
+    const start = await run(['start', task.id]);
+    assert.deepEqual([start.code, start.stderr], [1, `orchestra: ${gone}, so it is done; for more work on it, create a new task with 'orchestra new <slug>'.\n`]);
+    assert.equal(git(repo, 'branch', '--list', task.branch), '', 'no branch made again');
+    const send = await run(['send', task.id, 'more']);
+    assert.deepEqual([send.code, send.stderr], [1, `orchestra: ${gone}, so no agent runs for it.\n`]);
+    // Its agent's last screen stays on show, as ui shows it.
+    assert.match((await run(['peek', task.id])).stderr, /^orchestra: \S+'s agent ended with exit code \d+; its last screen:\n$/);
   });
 
   it('shows what a task changed, committed or not, with git', async () => {
@@ -158,6 +212,16 @@ describe('merge, diff and rm', () => {
     assert.ok(!existsSync(task.worktree));
     assert.notEqual(git(repo, 'branch', '--list', task.branch), '', 'the branch stays');
     assert.equal((await run(['show', task.id])).code, 1, 'the task file is gone');
+  });
+
+  // Todo until Orchestra.remove() in src/core/orchestra.ts deletes the task's log (the lead's file).
+  it("rm deletes the task's log, prompt and credentials with it", async () => {
+    const task = await taskWithWork('logged', { 'i.txt': 'i\n' });
+    const { log } = JSON.parse(await sandbox.ok(['show', task.id, '--json'], { cwd: repo }));
+    assert.ok(existsSync(log));
+    await sandbox.ok(['rm', task.id, '--force'], { cwd: repo });
+    assert.ok(!existsSync(dirname(log)), 'the task log directory is gone');
+    assert.ok(existsSync(dirname(dirname(log))), "the project's other logs stay");
   });
 
   it('merges two tasks asked at once one after the other: both land, and the main checkout stays clean', async () => {

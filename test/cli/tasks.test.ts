@@ -203,10 +203,10 @@ describe('new in a terminal', () => {
   after(() => sandbox.cleanup());
 
   // A real terminal (a PTY) for the command, so `new` takes the editor path; stdout and stderr both reach it.
-  function inTerminal(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  function inTerminal(args: string[], env: NodeJS.ProcessEnv, cwd: string, cols = 100) {
     return new Promise<{ code: number; output: string }>((resolve, reject) => {
       const fullEnv = Object.fromEntries(Object.entries({ ...sandbox.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-      const pty = spawnPty(process.execPath, [CLI, ...args], { name: 'xterm-256color', cols: 100, rows: 30, cwd, env: fullEnv });
+      const pty = spawnPty(process.execPath, [CLI, ...args], { name: 'xterm-256color', cols, rows: 30, cwd, env: fullEnv });
       let output = '';
       pty.onData((data) => (output += data));
       const timer = setTimeout(() => {
@@ -252,6 +252,22 @@ describe('new in a terminal', () => {
     const plain = await inTerminal(status, { NO_COLOR: '1' }, repo);
     assert.doesNotMatch(plain.output, /\x1b\[/);
     assert.doesNotMatch(await sandbox.ok(['status'], { cwd: repo, env: { NO_COLOR: '' } }), /\x1b\[/, 'not on a pipe');
+  });
+
+  it('status at 80 columns cuts one long cell, and every row keeps its title', async () => {
+    const repo = sandbox.repo('narrow');
+    const long = 'a-slug-long-enough-to-take-most-of-an-eighty-column-line-alone';
+    for (const [slug, title] of [['short', 'Fix the flaky login test'], [long, 'Rename the config keys'], ['docs', 'Write the install guide']]) {
+      await sandbox.ok(['new', slug!, '-m', title!], { cwd: repo });
+    }
+    const { code, output } = await inTerminal(['status'], { NO_COLOR: '1' }, repo, 80);
+    assert.equal(code, 0, output);
+    const rows = output.split('\r\n').filter((line) => line.startsWith('  '));
+    assert.equal(rows.length, 3, output);
+    for (const row of rows) assert.ok(row.length <= 80, `fits: ${row}`);
+    assert.match(rows[0]!, /^ {2}1 {2}short +opencode {2}main {2}just now {2}Fix the flaky login test$/);
+    assert.match(rows[1]!, /^ {2}2 {2}a-slug-long-enough-.*… +opencode {2}main {2}just now {2}Rename the config keys$/);
+    assert.match(rows[2]!, /^ {2}3 {2}docs +opencode {2}main {2}just now {2}Write the install guide$/);
   });
 });
 

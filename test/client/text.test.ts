@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { truncate, visibleLength } from '../../src/cli/output.js';
+import { fittedWidths, table, truncate, visibleLength } from '../../src/cli/output.js';
 import { columnsOf, cutToColumns, printable, terminalSafe, terminalSafeFields } from '../../src/client/text.js';
 
 describe('text on a terminal', () => {
@@ -11,6 +11,23 @@ describe('text on a terminal', () => {
     assert.equal(cutToColumns('日本語のテキスト', 5), '日本');
     assert.equal(visibleLength('\x1b[31m日本\x1b[0m'), 4);
     assert.equal(truncate('日本語のテキスト', 7), '日本語…');
+  });
+
+  it('fits table columns to a width: the widest cells of the other columns are cut before the last column', () => {
+    assert.deepEqual(fittedWidths([2, 10, 30], 80), [2, 10, 30], 'what fits stays');
+    // 80 columns, 4 gaps, the last keeps 26: 46 for the rest, the two narrow ones keep theirs.
+    assert.deepEqual(fittedWidths([2, 64, 8, 40, 50], 80), [2, 18, 8, 18, 50]);
+    assert.deepEqual(fittedWidths([30, 30, 30], 12), [2, 2, 30], 'never below one character and its ellipsis');
+    const lines = table(
+      [
+        ['1', 'short', '\x1b[32m● 1 viewer\x1b[0m', 'Title one'],
+        ['2', 'x'.repeat(60), '', 'Title two'],
+      ],
+      { width: 40 },
+    );
+    assert.deepEqual(lines.map(visibleLength), [40, 40]);
+    assert.equal(lines[1], `2  ${'x'.repeat(13)}…${' '.repeat(12)}  Title two`);
+    assert.match(lines[0]!, /^1  short {11}\x1b\[32m● 1 viewer\x1b\[0m  Title one$/, 'colours kept, padded by what shows');
   });
 
   it('makes text from elsewhere safe for one row', () => {

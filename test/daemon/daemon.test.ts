@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { DAEMON_PROTOCOL_VERSION, Methods } from '../../protocol/daemon.js';
+import { projectKey } from '../../src/core/worktree.js';
 import { alive, Sandbox, spawnDaemon, waitFor } from '../helpers/sandbox.js';
 
 describe('the daemon', () => {
@@ -122,6 +123,30 @@ describe('the daemon', () => {
     assert.match(result.stderr, /^orchestra: replaced the running daemon \(version 0\.0\.1-old, pid 4242\) with version \S+ \(pid \d+\)\.\n$/);
     assert.match(result.stdout, /after-kill/);
     assert.match(await sandbox.ok(['daemon', 'status']), /Daemon running: pid \d+, version (?!0\.0\.1-old)/);
+  });
+
+  it('deletes at start-up the task logs of a project gone for a week, never those of one that exists', async () => {
+    await sandbox.ok(['daemon', 'stop']);
+    const weekAgo = new Date(Date.now() - 7 * 24 * 60 * 60 * 1000 - 60_000).toISOString();
+    /** A project's directory of task logs as Orchestra makes it, gone since `since` if given. */
+    const logsOf = (root: string, since?: string) => {
+      const dir = join(sandbox.home, 'state', 'tasks', projectKey(root));
+      mkdirSync(join(dir, '1-task'), { recursive: true });
+      writeFileSync(join(dir, '1-task', 'task.log'), 'started\n');
+      writeFileSync(join(dir, 'project'), `${root}\n`);
+      if (since) writeFileSync(join(dir, 'gone-since'), `${since}\n`);
+      return dir;
+    };
+    const deleted = logsOf(join(sandbox.root, 'deleted-project'), weekAgo);
+    const justGone = logsOf(join(sandbox.root, 'just-deleted'));
+    const existing = logsOf(repo, weekAgo);
+    await sandbox.ok(['daemon', 'start']);
+    assert.ok(!existsSync(deleted), 'gone for a week: deleted');
+    assert.ok(existsSync(join(justGone, '1-task', 'task.log')), 'gone since now: kept');
+    assert.ok(existsSync(join(justGone, 'gone-since')));
+    assert.ok(existsSync(join(existing, '1-task', 'task.log')), 'a project that exists: kept');
+    assert.ok(!existsSync(join(existing, 'gone-since')), 'and not counted as gone');
+    assert.match(readFileSync(join(sandbox.home, 'state', 'daemon.log'), 'utf8'), /info deleted the task logs of \S+\/deleted-project, gone for a week/);
   });
 
   it('logs to the state directory', () => {

@@ -77,4 +77,24 @@ describe("the holder's judge of what an agent does, from its screen", () => {
     await waitFor(() => j.last()?.state === 'idle', 'idle');
     j.dispose();
   });
+
+  it('matches a pattern against a line as shown, its blank before the cursor included, and without trailing blanks', async () => {
+    const j = judge({
+      idle_after_ms: 300,
+      patterns: [
+        { match: '\\(y/n\\) $', status: 'waiting', reason: 'a yes or no' },
+        { match: '^Continue\\?$', status: 'waiting', reason: 'to continue' },
+      ],
+    });
+    j.write('Apply the change? (y/n) ');
+    await waitFor(() => j.last()?.state === 'waiting', 'waiting at "(y/n) "');
+    assert.deepEqual(j.last(), { state: 'waiting', reason: 'a yes or no', cause: 'the screen shows "(y/n)"' });
+    // Answered: the blank after the prompt is the answer's now.
+    j.write('y\r\n');
+    await waitFor(() => j.last()?.state === 'idle', 'idle once answered');
+    // A pattern that ends at the text still matches a prompt with a blank after it.
+    j.write('Continue? ');
+    await waitFor(() => j.last()?.reason === 'to continue', 'waiting at "Continue? "');
+    j.dispose();
+  });
 });

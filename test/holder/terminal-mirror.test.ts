@@ -28,6 +28,28 @@ describe('the terminal mirror', () => {
     coloured.dispose();
   });
 
+  it("gives the screen's lines without trailing blanks, or as shown, up to a cursor that stands after the text", async () => {
+    const mirror = new TerminalMirror(20, 3, 100);
+    // Written spaces and erased cells alike: a person sees blanks.
+    mirror.write(Buffer.from('done   \r\nApply? (y/n) '));
+    await parsed(mirror);
+    assert.equal(mirror.screenText(), 'done\nApply? (y/n)\n');
+    assert.equal(mirror.screenText({ toCursor: true }), 'done\nApply? (y/n) \n');
+    // The cursor moved on past blanks the app never wrote.
+    mirror.write(Buffer.from('\x1b[3C'));
+    await parsed(mirror);
+    assert.equal(mirror.screenText({ toCursor: true }), 'done\nApply? (y/n)    \n');
+    // A cursor back inside the text ends nothing: the row is its text.
+    mirror.write(Buffer.from('\x1b[10D'));
+    await parsed(mirror);
+    assert.equal(mirror.screenText({ toCursor: true }), 'done\nApply? (y/n)\n');
+    // A full row leaves the cursor past its last column.
+    mirror.write(Buffer.from(`\r\n${'x'.repeat(20)}`));
+    await parsed(mirror);
+    assert.equal(mirror.screenText({ toCursor: true }).split('\n')[2], 'x'.repeat(20));
+    mirror.dispose();
+  });
+
   it('reads a long history in slices while output goes on, with no line missing, doubled or out of place', async () => {
     for (const ansi of [false, true]) {
       // A full history: the output written meanwhile trims lines off its top. (Little enough

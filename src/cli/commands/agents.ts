@@ -1,7 +1,7 @@
 import { Methods, SETUP_OUTPUT_NOTIFICATION, type StartTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
 import { UsageError } from '../../core/errors.js';
 import { openControl } from '../../daemon/client.js';
-import { attach as attachTerminal } from '../attach.js';
+import { attach as attachTerminal, type AttachEnd } from '../attach.js';
 import { withDaemon } from '../context.js';
 import { paint } from '../output.js';
 import { lastScreen } from '../../core/last-screen.js';
@@ -37,7 +37,7 @@ export async function start(ref: string, options: StartOptions): Promise<void> {
     return;
   }
   if (options.attach) {
-    process.exitCode = await attachTo(task.ref);
+    process.exitCode = (await attachTo(task.ref)).code;
     return;
   }
   console.log(`Attach with 'orchestra attach ${task.id}', or look with 'orchestra peek ${task.id}'.`);
@@ -64,14 +64,15 @@ export async function stop(ref: string, options: { force?: boolean }): Promise<v
 }
 
 export async function attach(ref: string, options: { readOnly?: boolean; detachKey?: string }): Promise<void> {
-  process.exitCode = await attachTo(ref, options);
+  process.exitCode = (await attachTo(ref, options)).code;
 }
 
-async function attachTo(ref: string, options: { readOnly?: boolean; detachKey?: string } = {}): Promise<number> {
+/** Attaches until the person detaches or the agent ends, then says which; how it ended for the caller. */
+export async function attachTo(ref: string, options: { readOnly?: boolean; detachKey?: string } = {}): Promise<AttachEnd> {
   const info = await withDaemon((c) => c.request(Methods.terminal, { cwd: cwd(), ref }));
   const end = await attachTerminal(info, options);
   process.stdout.write(`${end.message}\n`);
-  return end.code;
+  return end;
 }
 
 /** `orchestra send`: types text into the agent, as if at its keyboard, without attaching. */

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Methods } from '../../../protocol/daemon.js';
-import { withDaemon } from '../context.js';
+import type { TaskInfo } from '../../../protocol/daemon.js';
+import { LiveTasks } from '../../daemon/live-tasks.js';
 import { paint } from '../output.js';
 import * as agents from './agents.js';
 import { status } from './status.js';
@@ -44,18 +44,24 @@ export async function demo(): Promise<void> {
   await step('start 2', () => agents.start('2', {}));
   const worktrees = dirname(await worktree('1'));
   // Let the agents work until they ask their questions, which status then shows.
-  await untilWaiting(dir, 8000);
+  await until(dir, (tasks) => tasks.length > 0 && tasks.every((task) => task.waiting), 8000);
   await step('status', () => status({}));
   await step('peek 2', () => agents.peek('2', {}));
 
   if (process.stdin.isTTY && process.stdout.isTTY) {
     if (await pressEnter(`Press Enter to attach to task 1. Answer its question, then press ${paint('ctrl-\\', 'bold')} to detach; the agent keeps running. `)) {
-      await step('attach 1', () =>
-        agents.attach('1', {}).catch((error: unknown) => {
+      let typed = false;
+      await step('attach 1', async () => {
+        const end = await agents.attachTo('1', {}).catch((error: unknown) => {
           process.stdin.setRawMode(false);
           throw error;
-        }),
-      );
+        });
+        process.exitCode = end.code;
+        typed = end.typed;
+      });
+      // What status says next is true: the daemon has heard that the viewer left and, when
+      // the person typed, that the agent took the answer (a question left unanswered stays).
+      await until(dir, (tasks) => tasks.some((task) => task.id === 1 && task.viewers === 0 && !(typed && task.waiting)), ANSWER_MS);
       await step('status', () => status({}));
     }
   }
@@ -70,16 +76,33 @@ export async function demo(): Promise<void> {
   );
 }
 
-/** Resolves once every task of the project waits for an answer, or after `ms`. */
-async function untilWaiting(cwd: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  await withDaemon(async (client) => {
-    while (Date.now() < deadline) {
-      const { tasks } = await client.request(Methods.listTasks, { cwd });
-      if (tasks.every((task) => task.waiting)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  });
+/** How long status waits, at most, for the agent's answer to be taken: keys that answered nothing change nothing. */
+const ANSWER_MS = 3000;
+
+/**
+ * Resolves once `done` holds for the project's tasks, as the daemon's change events
+ * (`task.subscribe`) tell them, or after `ms`.
+ */
+async function until(cwd: string, done: (tasks: TaskInfo[]) => boolean, ms: number): Promise<void> {
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const live: LiveTasks = new LiveTasks(
+    { cwd },
+    {
+      changed: () => {
+        if (done(live.list)) settle();
+      },
+      connection: () => {},
+    },
+  );
+  const timer = setTimeout(settle, ms);
+  try {
+    await live.open();
+    await settled;
+  } finally {
+    clearTimeout(timer);
+    live.close();
+  }
 }
 
 /**

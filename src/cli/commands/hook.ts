@@ -1,6 +1,7 @@
 import { Methods } from '../../../protocol/daemon.js';
+import { assertKnownEvent } from '../../core/agent-events.js';
 import { OrchestraError } from '../../core/errors.js';
-import { withDaemon } from '../context.js';
+import { connectDaemon, type DaemonClient } from '../../daemon/client.js';
 
 /** The fields of an agent's JSON that say what it does; the rest (a tool's whole input, a transcript path) stays home. */
 const KEPT_FIELDS = ['tool_name', 'notification_type', 'message', 'reason', 'status', 'permission', 'patterns', 'questions'];
@@ -14,16 +15,45 @@ export interface HookOptions {
  * `orchestra hook <event>`: an agent (or any tool) says what it does — Claude Code's hooks
  * and Orchestra's OpenCode plugin call it, users wire other tools to it. The agent's JSON
  * comes on stdin; the task from --task or the ORCHESTRA_TASK_ID of the agent's environment.
- * Every failure exits 1, never 2, which Claude Code would read as "block this tool" (main.ts
- * sees to that for every error, usage errors included).
+ *
+ * It prints nothing, and exits 0, when it is done and when the agent does not run under
+ * Orchestra (no task known, the task's agent not running, the agent's task removed), so an
+ * agent's hook never shows an error for an agent someone runs by hand. Real failures (an
+ * unknown event, stdin that is not JSON, a task named with --task that does not exist, a
+ * daemon that fails) are one sentence on stderr and exit 1, never 2, which Claude Code would
+ * read as "block this tool" (main.ts sees to that for every error, usage errors included).
  */
 export async function hook(event: string, options: HookOptions): Promise<void> {
+  assertKnownEvent(event);
   const ref = options.task ?? process.env.ORCHESTRA_TASK_ID;
-  if (!ref) throw new OrchestraError("orchestra hook does not know the task: run it from an agent that Orchestra started (it sets ORCHESTRA_TASK_ID), or pass --task <task>.");
+  if (!ref) return;
   const data = await readPayload();
   if (options.reason !== undefined) data.reason = options.reason;
   const cwd = process.env.ORCHESTRA_PROJECT_ROOT ?? process.cwd();
-  await withDaemon((c) => c.request(Methods.report, { cwd, ref, event, data, at: performance.timeOrigin }));
+  // Replacing a daemon of another version is no news for an agent's hook: the daemon's log has it.
+  const client = await connectDaemon({ notice: () => {} });
+  try {
+    await client.request(Methods.report, { cwd, ref, event, data, at: performance.timeOrigin });
+  } catch (error) {
+    if (error instanceof OrchestraError && error.exitCode === 1 && (await notUnderOrchestra(client, cwd, ref, options.task === undefined))) return;
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Whether a refused report is the expected one of an agent that does not run under
+ * Orchestra: the task's agent is not alive, or the agent's own task (ORCHESTRA_TASK_ID) is
+ * gone, removed as the agent ended. A task named with --task that does not exist is a
+ * mistake, and said.
+ */
+async function notUnderOrchestra(client: DaemonClient, cwd: string, ref: string, ownTask: boolean): Promise<boolean> {
+  try {
+    return !(await client.request(Methods.getTask, { cwd, ref })).alive;
+  } catch {
+    return ownTask;
+  }
 }
 
 /** Agents close stdin once they have written their JSON; a stdin that stays open (a script's) is not waited for longer. */

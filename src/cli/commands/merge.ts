@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Methods, type MergeStrategy } from '../../../protocol/daemon.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
+import { mergedAway } from '../../core/merged-away.js';
 import { withDaemon } from '../context.js';
 import { paint } from '../output.js';
 import { branchRef } from '../../core/branch-name.js';
@@ -41,7 +42,10 @@ export async function merge(ref: string, options: MergeOptions): Promise<void> {
  */
 export async function diff(ref: string, options: { stat?: boolean }): Promise<void> {
   const task = await withDaemon((c) => c.request(Methods.getTask, { cwd: process.cwd(), ref }));
-  if (!task.base_branch || !task.branch) throw new OrchestraError(`Task ${task.ref} has no branch yet; 'orchestra start ${task.id}' makes one.`);
+  if (!task.base_branch || !task.branch) {
+    const gone = mergedAway(task.ref, task);
+    throw new OrchestraError(gone ? `${gone}, so there is no branch left to diff; its work is part of ${task.base_branch} now.` : `Task ${task.ref} has no branch yet; 'orchestra start ${task.id}' makes one.`);
+  }
   const stat = options.stat ? ['--stat'] : [];
   // In the worktree, against the merge base: the task's commits and what it has not committed.
   const [cwd, args] =

@@ -5,6 +5,7 @@ import { text } from 'node:stream/consumers';
 import { Methods, type PrepareTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
 import { terminalSafe, terminalSafeFields } from '../../client/text.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
+import { mergedAway } from '../../core/merged-away.js';
 import type { DaemonClient } from '../../daemon/client.js';
 import { printJson, withDaemon } from '../context.js';
 import { openEditor } from '../editor.js';
@@ -111,11 +112,12 @@ export async function show(ref: string, options: { json?: boolean }): Promise<vo
 function printTask(detail: TaskDetail): void {
   const task = terminalSafeFields(detail);
   console.log(`${paint(task.ref, 'bold')}  ${paint(task.status, STATUS_STYLE[task.status])}`);
+  const removed = mergedAway(task.ref, task) ? 'removed after the merge (merge --cleanup)' : null;
   const fields: Array<[string, string | number | null]> = [
     ['base', task.base_branch],
     ['agent', task.agent],
-    ['branch', task.branch],
-    ['worktree', task.worktree],
+    ['branch', task.branch ?? removed],
+    ['worktree', task.worktree ?? removed],
     ['exit code', task.exit_code],
     ['merged', task.merged_commit],
     ['created', task.created && `${task.created} (${age(task.created)})`],

@@ -1,13 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { Methods } from '../../../protocol/daemon.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
+import { mergedAway } from '../../core/merged-away.js';
 import { withDaemon } from '../context.js';
 
 /** Commands that take the user to a task's worktree: path, cd, shell-init. */
 
 export async function worktreeOf(ref: string): Promise<string> {
   const task = await withDaemon((c) => c.request(Methods.getTask, { cwd: process.cwd(), ref }));
-  if (!task.worktree) throw new OrchestraError(`Task ${task.ref} has no worktree yet; 'orchestra start ${task.id}' makes one.`);
+  if (!task.worktree) {
+    const gone = mergedAway(task.ref, task);
+    throw new OrchestraError(gone ? `${gone}, so there is no worktree to go to.` : `Task ${task.ref} has no worktree yet; 'orchestra start ${task.id}' makes one.`);
+  }
   return task.worktree;
 }
 
