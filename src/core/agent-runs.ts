@@ -13,8 +13,10 @@ import { faultPoint } from './fault-points.js';
 import { runSetup } from './setup.js';
 import { TaskLog } from './task-log.js';
 import { refOf, type TaskChanges, type TaskRecord } from './task-store.js';
-import { holderKey } from './terminals.js';
-import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, verifiedWorktree, type TaskWorktree } from './worktree.js';
+import { holderKey, type LaunchedAgent } from './terminals.js';
+import { discardWorktree, ensureWorktree, taskBranch, taskWorktreePath, verifiedWorktree, worktreeWork, type TaskWorktree } from './worktree.js';
+import type { Intents } from './intents.js';
+import { lastScreen } from './last-screen.js';
 import { dirname } from 'node:path';
 import { makePrivateDir } from '../platform/private-files.js';
 
@@ -35,6 +37,7 @@ export class AgentRuns {
     private readonly agentToken: (root: string) => string,
     private readonly status: AgentStatus,
     private readonly locks: ProjectLocks,
+    private readonly intents: Intents,
   ) {}
 
   /**
@@ -99,39 +102,74 @@ export class AgentRuns {
 
     // git makes missing parents with the umask's mode; Orchestra's own folders are private.
     if (path.startsWith(`${this.dirs.data}/`)) makePrivateDir(dirname(path));
-    await faultPoint('start:intent');
-    const worktree = await this.locks.run(root, () => ensureWorktree(root, task, path, branch));
-    let launched = false;
+    // Recorded before the first step: a daemon killed before the last one finishes or undoes it when it starts again (Orchestra.heal).
+    const intent = this.intents.record(key, { op: 'start', project: root, id: task.id, branch, worktree: path });
     try {
-      await faultPoint('start:worktree');
-      if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
-      if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
-      if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
-      await faultPoint('start:setup');
-      const prepared = await prepareWorktree(profile, { root, worktree: worktree.path, env });
-      for (const line of prepared.lines) log.event(line);
-      const { agent_pid } = await project.terminals.launch({
-        key,
-        task: { id: task.id, slug: task.slug, project: root },
-        agent: agentName,
-        argv: invocation.argv,
-        shown: invocation.shown,
-        cwd: worktree.path,
-        env: { ...env, ...invocation.env, ...prepared.env },
-        cols: params.cols ?? 120,
-        rows: params.rows ?? 36,
-        logPath: log.path,
-        activity: { idle_after_ms: profile.idle_after * 1000, patterns: profile.patterns },
-      });
-      launched = true;
-      log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${agent_pid}: ${invocation.shown.join(' ')}`);
+      await faultPoint('start:intent');
+      const worktree = await this.locks.run(root, () => ensureWorktree(root, task, path, branch));
+      intent.update({ made: { created: worktree.created, createdBranch: worktree.createdBranch } });
+      let launched: LaunchedAgent | undefined;
+      try {
+        await faultPoint('start:worktree');
+        if (worktree.created) log.event(`created worktree ${worktree.path} on branch ${worktree.branch} from ${task.base_branch}`);
+        if (worktree.adopted) log.event(`took up worktree ${worktree.path}, left by a start that did not finish`);
+        if ((worktree.created || worktree.adopted) && !params.skip_setup) await this.runSetup(project, log, worktree, { ...params.env, ...vars }, output);
+        await faultPoint('start:setup');
+        const prepared = await prepareWorktree(profile, { root, worktree: worktree.path, env });
+        for (const line of prepared.lines) log.event(line);
+        launched = await project.terminals.launch({
+          key,
+          task: { id: task.id, slug: task.slug, project: root },
+          agent: agentName,
+          argv: invocation.argv,
+          shown: invocation.shown,
+          cwd: worktree.path,
+          env: { ...env, ...invocation.env, ...prepared.env },
+          cols: params.cols ?? 120,
+          rows: params.rows ?? 36,
+          logPath: log.path,
+          activity: { idle_after_ms: profile.idle_after * 1000, patterns: profile.patterns },
+        });
+        log.event(`started agent '${agentName}'${invocation.resumed ? ' (resuming its conversation)' : ''}, pid ${launched.agent_pid}: ${invocation.shown.join(' ')}`);
+      } catch (error) {
+        await this.undoWorktree(project, task, worktree, log);
+        throw error;
+      }
+      const quick = launched.ended;
+      // An agent that cannot run (a bad flag, a missing key) ends at once, and says why on its
+      // screen: a failed start, with its last lines. One that ends at once with status 0 (a
+      // scripted agent that did its work) has started; its end is recorded as any other's.
+      if (quick !== undefined && quick?.code !== 0) {
+        await this.undoWorktree(project, task, worktree, log);
+        throw new OrchestraError(`The agent exited at once (${describeExit(quick)}).${lastLines(log.path)}`);
+      }
+      await faultPoint('start:launched');
+      // An agent that has ended already is recorded so at once, so that start says it.
+      const changes: TaskChanges = quick ? { status: 'idle', exit_code: 0 } : { status: 'running', exit_code: undefined };
+      Object.assign(changes, { branch: worktree.branch, worktree: worktree.path });
+      if (quick) log.event('the agent ended at once with exit code 0: started, and done');
+      if (params.agent !== undefined) changes.agent = params.agent;
+      return await project.store.update(task, changes);
     } finally {
-      if (!launched) await this.locks.run(root, () => discardWorktree(root, worktree));
+      intent.done();
     }
-    await faultPoint('start:launched');
-    const changes: TaskChanges = { status: 'running', branch: worktree.branch, worktree: worktree.path, exit_code: undefined };
-    if (params.agent !== undefined) changes.agent = params.agent;
-    return project.store.update(task, changes);
+  }
+
+  /**
+   * Undoes what a failed start made: the worktree it created, unless it holds work (an agent
+   * that wrote files or commits before it failed), which is kept and recorded on the task so
+   * that nothing is lost and the next start takes it up.
+   */
+  private async undoWorktree(project: Project, task: TaskRecord, worktree: TaskWorktree, log: TaskLog): Promise<void> {
+    const { root } = project;
+    if (!worktree.created) return;
+    const work = await worktreeWork(root, task.base_branch, worktree);
+    if (work) {
+      log.event(`kept worktree ${worktree.path}: it holds ${work}`);
+      await project.store.update(task, { branch: worktree.branch, worktree: worktree.path });
+      return;
+    }
+    await this.locks.run(root, () => discardWorktree(root, worktree));
   }
 
   private async runSetup(project: Project, log: TaskLog, worktree: TaskWorktree, env: Record<string, string>, output: (chunk: string) => void): Promise<void> {
@@ -202,4 +240,17 @@ export class AgentRuns {
     if (task.status === 'running') changes.status = 'idle';
     await project.store.update(task, changes);
   }
+}
+
+/** How many of the agent's last lines a failed start shows. */
+const LAST_LINES = 12;
+
+/** The last lines the agent showed before it ended, from its log, as the end of an error. */
+function lastLines(logPath: string): string {
+  const screen = lastScreen(logPath);
+  const lines = (screen ?? []).map((line) => line.trimEnd());
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const shown = lines.slice(-LAST_LINES);
+  if (shown.length === 0) return ` It showed nothing; see ${logPath}.`;
+  return ` Its last ${shown.length === 1 ? 'line' : `${shown.length} lines`} (all in ${logPath}):\n${shown.map((line) => `  ${line}`).join('\n')}`;
 }

@@ -5,9 +5,13 @@ import { canonicalPath } from '../platform/canonical-path.js';
 import { gitInstallHint } from '../platform/git-install.js';
 import { OrchestraError } from './errors.js';
 
-/** Runs git in `cwd` and returns its standard output without the final newline; a non-zero exit is a GitError. */
-export async function git(cwd: string, args: string[]): Promise<string> {
-  const { status, stdout, detail } = await runGit(cwd, args);
+/**
+ * Runs git in `cwd` and returns its standard output without the final newline; a non-zero
+ * exit is a GitError. `input` goes to its standard input (text that may be too long for a
+ * command line, as a commit message).
+ */
+export async function git(cwd: string, args: string[], input?: string): Promise<string> {
+  const { status, stdout, detail } = await runGit(cwd, args, input);
   if (status !== 0) throw new GitError(args, detail, status);
   return stdout.replace(/\n$/, '');
 }
@@ -20,13 +24,16 @@ export async function gitStatus(cwd: string, args: string[]): Promise<{ status: 
 }
 
 /** One git run: its exit status (null when it did not run or was killed), output, and the first line of what went wrong. */
-function runGit(cwd: string, args: string[]): Promise<{ status: number | null; stdout: string; detail: string }> {
+function runGit(cwd: string, args: string[], input?: string): Promise<{ status: number | null; stdout: string; detail: string }> {
   return new Promise((resolvePromise) => {
-    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
+    const child = execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       const detail = error ? whatWentWrong(stderr.toString()) || error.message : '';
       resolvePromise({ status, stdout: stdout.toString(), detail });
     });
+    // git may exit before it reads all of it (a bad argument): that is its exit status's to tell.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input ?? '');
   });
 }
 

@@ -1,6 +1,7 @@
 import type { BranchChanges, MergeStrategy } from '../../protocol/daemon.js';
 import { branchRef } from './branch-name.js';
 import { OrchestraError } from './errors.js';
+import { faultPoint } from './fault-points.js';
 import { changedFiles, currentBranch, git, GitError, gitStatus, localBranches } from './git.js';
 import { refOf, titleOf, type TaskRecord } from './task-store.js';
 
@@ -48,9 +49,10 @@ export const fileList = (files: string[]) => (files.length > 5 ? `${files.slice(
 /**
  * Merges the task's branch into its base branch in the main checkout at `root` (`worktree`:
  * the task's own, checked by the caller, whose uncommitted work is looked at); returns
- * the commit the base branch is at afterwards. Nothing changes when a check fails.
+ * the commit the base branch is at afterwards. Nothing changes when a check fails. `intend`
+ * learns that commit just before the base branch moves to it.
  */
-export async function mergeTask(root: string, task: TaskRecord, worktree: string | null, alive: boolean, options: MergeOptions): Promise<string> {
+export async function mergeTask(root: string, task: TaskRecord, worktree: string | null, alive: boolean, options: MergeOptions, intend: (commit: string) => void): Promise<string> {
   const ref = refOf(task);
   const { branch, base_branch: base } = task;
   if (!branch || !base) throw new OrchestraError(`Task ${ref} has no branch yet: it was never started, so there is nothing to merge.`);
@@ -85,21 +87,39 @@ export async function mergeTask(root: string, task: TaskRecord, worktree: string
     }
   }
   assertMergeable(ref, base, branch, worktree ?? root, await branchChanges(root, base, branch), committed, false);
-  const title = titleLine(task);
-  switch (options.strategy) {
-    case 'merge':
-      await git(root, ['merge', '--no-ff', '--no-edit', '-m', `Merge task ${ref}: ${title}`, branchRef(branch)]);
-      break;
-    case 'squash':
-      await git(root, ['merge', '--squash', branchRef(branch)]);
-      await git(root, ['commit', '--no-edit', '-m', `${task.slug}: ${title}\n\n${task.description.trim()}\n`]);
-      break;
-    case 'rebase':
-      await rebase(worktree, base, branch, ref);
-      await git(root, ['merge', '--ff-only', branchRef(branch)]);
-      break;
+  // The commit the base branch will be at, made before it moves: the merge itself is then
+  // one step that a crash cannot leave half done, and a daemon that died can tell from
+  // whether base contains it (DESIGN.md §7).
+  const commit = await targetCommit(root, task, worktree, options.strategy);
+  intend(commit);
+  await faultPoint('merge:checked');
+  // Moves base and the main checkout together, and only forward: a commit made in the main
+  // checkout meanwhile makes it refuse rather than lose that commit.
+  await git(root, ['merge', '--ff-only', '--no-edit', commit]);
+  await faultPoint('merge:committed');
+  return commit;
+}
+
+/** The commit that merges the task's branch into its base by `strategy` (conflicts were ruled out). */
+async function targetCommit(root: string, task: TaskRecord, worktree: string | null, strategy: MergeStrategy): Promise<string> {
+  const ref = refOf(task);
+  const base = task.base_branch!;
+  const branch = task.branch!;
+  if (strategy === 'rebase') {
+    await rebase(worktree, base, branch, ref);
+    return git(root, ['rev-parse', '--verify', `${branchRef(branch)}^{commit}`]);
   }
-  return git(root, ['rev-parse', 'HEAD']);
+  const [baseCommit, branchCommit] = await Promise.all([base, branch].map((name) => git(root, ['rev-parse', '--verify', `${branchRef(name)}^{commit}`])));
+  const merged = await gitStatus(root, ['merge-tree', '--write-tree', '--no-messages', baseCommit!, branchCommit!]);
+  if (merged.status !== 0) throw new OrchestraError(`Task ${ref} conflicts with ${base}, which changed while the merge was checked; nothing was changed. Merge again.`);
+  const tree = merged.stdout.split('\n')[0]!;
+  const title = titleLine(task);
+  const [parents, message] =
+    strategy === 'merge' ? [['-p', baseCommit!, '-p', branchCommit!], `Merge task ${ref}: ${title}\n`] : [['-p', baseCommit!], `${task.slug}: ${title}\n\n${task.description.trim()}\n`];
+  // Plumbing signs only when told to; a person who signs commits gets this one signed too.
+  const sign = (await git(root, ['config', '--bool', 'commit.gpgSign']).catch(() => 'false')) === 'true' ? ['-S'] : [];
+  // The message by standard input: a task's description may be longer than a command line.
+  return git(root, ['commit-tree', ...sign, ...parents, '-F', '-', tree], message);
 }
 
 /**

@@ -33,10 +33,11 @@ import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';
 import { faultPoint } from './fault-points.js';
 import { closestMatches } from './fuzzy.js';
-import { changedFiles, currentBranch, findProjectRoot, git, localBranches } from './git.js';
-import { branchNameProblem } from './branch-name.js';
+import { changedFiles, currentBranch, findProjectRoot, git, gitStatus, localBranches } from './git.js';
+import { branchNameProblem, branchRef } from './branch-name.js';
+import { Intents, type Intent, type IntentHandle, type MergeIntent } from './intents.js';
 import { branchChanges, commitsAhead, fileList, mergeTask } from './merge.js';
-import { deleteBranch, removeWorktree, taskBranch, verifiedWorktree } from './worktree.js';
+import { deleteBranch, discardWorktree, removeWorktree, taskBranch, verifiedWorktree, worktreeWork } from './worktree.js';
 import type { UserDirs } from './paths.js';
 import { openProject, type Project } from './project.js';
 import { ProjectLocks } from './project-lock.js';
@@ -72,13 +73,16 @@ export class Orchestra {
 
   /** One writer per project for git operations (merge, rm, worktrees). */
   private readonly locks = new ProjectLocks();
+  /** What multi-step operations are about to do, for a daemon that died in the middle (heal). */
+  private readonly intents: Intents;
 
   constructor(options: OrchestraOptions) {
     this.dirs = options.dirs;
     this.terminals = options.terminals;
     this.feed = new TaskFeed({ tasks: (root) => this.projectTasks(root), withChanges });
     this.status = new AgentStatus(options.dirs, (root) => this.projectAt(root));
-    this.runs = new AgentRuns(options.dirs, options.daemonSocket, options.agentToken, this.status, this.locks);
+    this.intents = new Intents(options.dirs.state);
+    this.runs = new AgentRuns(options.dirs, options.daemonSocket, options.agentToken, this.status, this.locks, this.intents);
     this.registry = new ProjectRegistry(options.dirs.state);
   }
 
@@ -250,6 +254,8 @@ export class Orchestra {
         throw new OrchestraError(`Task ${ref}'s branch ${branch} has ${ahead} commit${ahead === 1 ? '' : 's'} that ${task.base_branch} does not have, which deleting it would lose; merge it first, or rm --force --delete-branch.`);
       }
     }
+    // What was checked is what the person asked for: a daemon that dies from here on finishes it when it starts again.
+    const intent = this.intents.record(holderKey(project.root, task.id), { op: 'rm', project: project.root, id: task.id, delete_branch: params.delete_branch ?? false, force });
     const stopped = (await this.runs.stop(project, task, false)) !== null;
     await faultPoint('rm:stopped');
     if (worktree) await removeWorktree(project.root, worktree);
@@ -257,6 +263,7 @@ export class Orchestra {
     if (branch) await deleteBranch(project.root, branch);
     await faultPoint('rm:branch');
     await project.store.remove(task);
+    intent.done();
     return { task: info(task, project), removed_worktree: worktree, deleted_branch: branch, stopped };
   }
 
@@ -269,22 +276,104 @@ export class Orchestra {
   private async merge(project: Project, params: MergeTaskParams): Promise<MergeResult> {
     let task = await project.store.resolve(params.ref);
     const strategy = params.strategy ?? 'merge';
-    const alive = project.terminals.state(holderKey(project.root, task.id)) !== undefined;
+    const key = holderKey(project.root, task.id);
+    const alive = project.terminals.state(key) !== undefined;
     const own = ownBranch(project, task);
     const worktree = await verifiedWorktree(project.root, task, own);
-    const merged = await mergeTask(project.root, task, worktree, alive, { strategy, commit: params.commit ?? false, force: params.force ?? false });
+    const cleanup = params.cleanup ?? false;
+    let intent: IntentHandle<MergeIntent> | undefined;
+    const record = (commit: string) => (intent = this.intents.record(key, { op: 'merge', project: project.root, id: task.id, base: task.base_branch!, commit, cleanup }));
+    const merged = await mergeTask(project.root, task, worktree, alive, { strategy, commit: params.commit ?? false, force: params.force ?? false }, record);
     // The base branch has moved: what every finished task would bring to it may differ now.
     this.feed.touch(project.root, true);
     task = await project.store.update(task, { merged_commit: merged });
+    await faultPoint('merge:recorded');
+    const cleaned = cleanup ? await this.cleanUpMerged(project, task, worktree) : { task, removed: null, deleted: null };
+    // Left in place when a step failed: heal finishes what was recorded once the daemon restarts.
+    intent!.done();
+    return { task: detail(cleaned.task, project), merged_commit: merged, strategy, removed_worktree: cleaned.removed, deleted_branch: cleaned.deleted };
+  }
+
+  /** merge --cleanup's second half: the agent stopped, the task's own worktree and branch removed, the task told. */
+  private async cleanUpMerged(project: Project, task: TaskRecord, worktree: string | null): Promise<{ task: TaskRecord; removed: string | null; deleted: string | null }> {
+    const own = ownBranch(project, task);
     let removed: string | null = null;
     let deleted: string | null = null;
-    if (params.cleanup) {
-      await this.runs.stop(project, task, false);
-      if (worktree && existsSync(worktree)) await removeWorktree(project.root, (removed = worktree));
-      if (task.branch === own) await deleteBranch(project.root, (deleted = own));
-      task = await project.store.update(task, { worktree: undefined, branch: undefined });
+    await this.runs.stop(project, task, false);
+    if (worktree && existsSync(worktree)) await removeWorktree(project.root, (removed = worktree));
+    if (task.branch === own && (await localBranches(project.root)).includes(own)) await deleteBranch(project.root, (deleted = own));
+    task = await project.store.update(task, { worktree: undefined, branch: undefined });
+    return { task, removed, deleted };
+  }
+
+  /**
+   * Finishes or undoes what a daemon that died in the middle of an operation left (its
+   * intents): called once the running agents have been found again. Returns a line for the
+   * daemon's log per operation healed; each task's log says what was done.
+   */
+  async heal(): Promise<string[]> {
+    const lines: string[] = [];
+    for (const { intent, done } of this.intents.pending()) {
+      if (!existsSync(intent.project)) {
+        done();
+        continue;
+      }
+      const project = this.projectAt(intent.project);
+      try {
+        const what = await this.locks.run(project.root, () => this.healOne(project, intent));
+        if (what) lines.push(`task ${intent.id} of ${intent.project}: ${what}`);
+      } catch (error) {
+        lines.push(`task ${intent.id} of ${intent.project}: could not finish the ${intent.op} a stopped daemon left (${(error as Error).message})`);
+      }
+      done();
     }
-    return { task: detail(task, project), merged_commit: merged, strategy, removed_worktree: removed, deleted_branch: deleted };
+    return lines;
+  }
+
+  private async healOne(project: Project, intent: Intent): Promise<string | null> {
+    const task = await project.store.resolve(String(intent.id)).catch(() => undefined);
+    if (!task) return null; // Removed, by the operation itself or by hand: nothing to finish.
+    const log = new TaskLog(this.dirs, project.root, task);
+    const say = (what: string) => {
+      log.event(`after a daemon restart: ${what}`);
+      return what;
+    };
+    switch (intent.op) {
+      case 'start': {
+        const worktree = await verifiedWorktree(project.root, { worktree: intent.worktree, branch: intent.branch }, intent.branch);
+        if (project.terminals.state(holderKey(project.root, task.id))) {
+          await project.store.update(task, { status: 'running', branch: intent.branch, worktree: worktree ?? intent.worktree, exit_code: undefined });
+          return say(`the start had launched the agent, which runs: recorded as running in ${worktree ?? intent.worktree}`);
+        }
+        if (!worktree) return null;
+        const made = { path: worktree, branch: intent.branch, created: intent.made?.created ?? false, createdBranch: intent.made?.createdBranch ?? false, adopted: false };
+        const work = await worktreeWork(project.root, task.base_branch, made);
+        if (work || !made.created) {
+          await project.store.update(task, { branch: intent.branch, worktree });
+          return say(`a start did not finish; its worktree ${worktree} is kept${work ? ` (it holds ${work})` : ''} and recorded`);
+        }
+        await discardWorktree(project.root, made);
+        return say(`a start did not finish; the worktree it had made (${worktree}) is removed, the task is as before`);
+      }
+      case 'merge': {
+        let merged = task.merged_commit;
+        if (!merged) {
+          const { status } = await gitStatus(project.root, ['merge-base', '--is-ancestor', intent.commit, branchRef(intent.base)]);
+          if (status !== 0) return say(`a merge into ${intent.base} did not happen; nothing changed`);
+          merged = intent.commit;
+          await project.store.update(task, { merged_commit: merged });
+        }
+        if (!intent.cleanup) return say(`the merge into ${intent.base} (${merged.slice(0, 12)}) is recorded`);
+        const fresh = await project.store.resolve(String(task.id));
+        const worktree = await verifiedWorktree(project.root, fresh, ownBranch(project, fresh));
+        await this.cleanUpMerged(project, fresh, worktree);
+        return say(`the merge into ${intent.base} (${merged.slice(0, 12)}) is recorded and its cleanup finished`);
+      }
+      case 'rm': {
+        await this.remove(project, { cwd: project.root, ref: String(task.id), delete_branch: intent.delete_branch, force: intent.force });
+        return `a removal did not finish; finished (the task file is gone)`;
+      }
+    }
   }
 
   /** Starts the task's agent in the background; see AgentRuns.start. */

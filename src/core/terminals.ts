@@ -7,7 +7,7 @@ import type { ActivitySpec, ActivityVerdict, ExitStatus, HolderTask } from '../.
  * decides what to run; the supervisor only runs it.
  */
 export interface Terminals {
-  launch(launch: AgentLaunch): Promise<{ agent_pid: number }>;
+  launch(launch: AgentLaunch): Promise<LaunchedAgent>;
   /** Ends the agent and resolves once its exit has been recorded; null when none ran. */
   stop(key: string, force: boolean): Promise<ExitStatus | null>;
   state(key: string): TerminalState | undefined;
@@ -28,6 +28,12 @@ export interface AgentLaunch {
   logPath: string;
   /** How the holder judges from the screen whether the agent works or waits. */
   activity: ActivitySpec;
+}
+
+export interface LaunchedAgent {
+  agent_pid: number;
+  /** Set when the agent ended within moments of its start: how (null: its holder died). Its end is recorded as any other's. */
+  ended?: ExitStatus | null;
 }
 
 export interface TerminalState {

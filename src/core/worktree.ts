@@ -5,7 +5,8 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { branchName, branchRef } from './branch-name.js';
 import { OrchestraError } from './errors.js';
-import { git, GitError, localBranches } from './git.js';
+import { changedFiles, git, GitError, localBranches } from './git.js';
+import { commitsAhead } from './merge.js';
 import type { UserDirs } from './paths.js';
 import { canonicalPath } from '../platform/canonical-path.js';
 
@@ -125,6 +126,17 @@ export async function ensureWorktree(
     throw new OrchestraError(`Could not create the worktree ${path} (git said: ${detail.replace(/^fatal: /, '').replace(/\.$/, '')}).`);
   }
   return { path: realpathOr(path), branch: ownBranch, created: true, createdBranch: !reuseBranch, adopted: false };
+}
+
+/**
+ * What a task's worktree holds that discarding it would lose, said for a log ("3 changed
+ * files", "2 commits"); null when nothing: no uncommitted change and no commit its base lacks.
+ */
+export async function worktreeWork(root: string, base: string | null, worktree: { path: string; branch: string }): Promise<string | null> {
+  const changed = await changedFiles(worktree.path).catch(() => []);
+  if (changed.length > 0) return `${changed.length} changed file${changed.length === 1 ? '' : 's'}`;
+  const ahead = base ? await commitsAhead(root, base, worktree.branch).catch(() => 0) : 0;
+  return ahead > 0 ? `${ahead} commit${ahead === 1 ? '' : 's'} ${base} does not have` : null;
 }
 
 /** Undoes ensureWorktree for a start that failed before the agent ran (the worktree holds nothing of value yet). */

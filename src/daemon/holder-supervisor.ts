@@ -8,7 +8,7 @@ import { DEFAULT_HOLDER_REFRESH_MS, type ExitStatus, type HolderMeta, type Holde
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { describeExit } from '../core/exit-status.js';
 import { assertSocketPathLength, ensurePrivateDir, type UserDirs } from '../core/paths.js';
-import type { AgentLaunch, TerminalEvents, TerminalState, Terminals } from '../core/terminals.js';
+import type { AgentLaunch, LaunchedAgent, TerminalEvents, TerminalState, Terminals } from '../core/terminals.js';
 import { holderCommand, loginSessionContext } from '../platform/login-session.js';
 import { makePrivateDir, openPrivateFile, writePrivateFile } from '../platform/private-files.js';
 import { signalGroupOf, type ProcessIdentity } from '../platform/process-identity.js';
@@ -144,11 +144,11 @@ export class HolderSupervisor implements Terminals {
     }
   }
 
-  launch(launch: AgentLaunch): Promise<{ agent_pid: number }> {
+  launch(launch: AgentLaunch): Promise<LaunchedAgent> {
     return this.whileBusy(launch.key, () => this.launchNow(launch));
   }
 
-  private async launchNow(launch: AgentLaunch): Promise<{ agent_pid: number }> {
+  private async launchNow(launch: AgentLaunch): Promise<LaunchedAgent> {
     try {
       for (const helper of ensurePtyHelperExecutable()) this.log.info(`made node-pty's ${helper} executable (its package ships it without the execute bit)`);
     } catch (error) {
@@ -194,18 +194,21 @@ export class HolderSupervisor implements Terminals {
           const connection = await HolderConnection.open(socket, { role: 'control', cols: launch.cols, rows: launch.rows });
           const tracked = this.track(launch.key, connection);
           this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.shown.join(' ')}`);
-          // An agent that cannot run (a bad flag, a missing key) usually ends at once: that is
-          // a failed start, said as such, rather than a start followed by a quiet exit.
+          // An agent that cannot run (a bad flag, a missing key) usually ends at once; so does a
+          // scripted one that did its work. The core tells which from the exit status.
           const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS, undefined)]);
-          if (early !== undefined) throw new OrchestraError(`The agent exited at once (${describeExit(early)}); its last screen is in ${launch.logPath}.`);
-          return { agent_pid: tracked.agent.pid };
+          return early === undefined ? { agent_pid: tracked.agent.pid } : { agent_pid: tracked.agent.pid, ended: early };
         } catch (error) {
           if (!(error instanceof HolderGoneError)) throw error;
         }
         if (exited !== undefined || Date.now() > deadline) {
-          // The agent may have come and gone before the first handshake: its holder says how.
-          const exit = exited !== undefined ? this.readMeta(launch.key)?.exit : undefined;
-          if (exit) throw new OrchestraError(`The agent exited at once (${describeExit(exit)}); its last screen is in ${launch.logPath}.`);
+          // The agent may have come and gone before the first handshake: its holder says how,
+          // and its end is recorded as any other's (once this start is: not awaited here).
+          const meta = exited !== undefined ? this.readMeta(launch.key) : undefined;
+          if (meta?.exit) {
+            void this.finish(launch.key, launch.task, meta.exit, '', { pid: meta.pid, agent: { pid: meta.agent_pid, start: meta.agent_start }, orphaned: false });
+            return { agent_pid: meta.agent_pid, ended: meta.exit };
+          }
           const why = exited !== undefined ? `exited with status ${exited}` : `did not answer within ${LAUNCH_TIMEOUT_MS / 1000} s`;
           const scope = file !== process.execPath ? ` It was started in a systemd user scope; ORCHESTRA_SYSTEMD_SCOPE=0 in the daemon's environment turns that off.` : '';
           throw new OrchestraError(`The terminal holder for the agent ${why}; see ${launch.logPath}.${scope}`);

@@ -111,7 +111,10 @@ export async function runDaemon(): Promise<void> {
   server.ready = holders
     .rediscover()
     .then(() => holders.stopOrphans())
-    .catch((error: unknown) => log.error(`finding the running agents failed: ${(error as Error).stack ?? String(error)}`));
+    // Operations a killed daemon left half done are finished or undone, knowing which agents run.
+    .then(() => core.heal())
+    .then((lines) => lines.forEach((line) => log.info(line)))
+    .catch((error: unknown) => log.error(`finding the running agents or healing what a stopped daemon left failed: ${(error as Error).stack ?? String(error)}`));
   setInterval(() => {
     // Projects deleted while their agents run are noticed within a minute.
     holders.stopOrphans();

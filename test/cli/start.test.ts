@@ -123,7 +123,8 @@ describe('start: worktrees and the setup script', () => {
 
     setup('#!/bin/sh\n', `agents:\n  instant: { command: [sh, -c, "echo missing API key; exit 3"] }\n`);
     result = await sandbox.run(['start', 'taken', '--agent', 'instant'], { cwd: repo });
-    assert.match(result.stderr, /^orchestra: The agent exited at once \(exit code 3\); its last screen is in .*task\.log\.\n$/);
+    // Its last words in the error, not behind a path.
+    assert.match(result.stderr, /^orchestra: The agent exited at once \(exit code 3\)\. Its last line \(all in \S*task\.log\):\n  missing API key\n$/);
     assert.deepEqual([(await show('taken')).status, (await show('taken')).exit_code], ['draft', null], 'the task is as it was');
     assert.match(readFileSync(result.stderr.match(/in (\S+task\.log)/)![1]!, 'utf8'), /--- the agent's last screen ---\nmissing API key\n/);
     assert.deepEqual(sandbox.holders().filter((h) => h.task.id === 5), [], 'nothing is left of its holder');
@@ -243,5 +244,42 @@ describe('a setup script that misbehaves', () => {
     writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: demo\n');
     await sandbox.ok(['start', '1'], { cwd: repo });
     await sandbox.ok(['stop', '1', '--force'], { cwd: repo });
+  });
+});
+
+describe('agents that end at once', () => {
+  const sandbox = new Sandbox();
+  let repo: string;
+  const show = async (ref: string) => JSON.parse(await sandbox.ok(['show', ref, '--json'], { cwd: repo }));
+  const setup = (config: string) => writeFileSync(join(repo, '.orchestra', 'config.yaml'), `agent: demo\n${config}`);
+
+  before(() => {
+    repo = sandbox.repo();
+    mkdirSync(join(repo, '.orchestra'));
+  });
+  after(() => sandbox.cleanup());
+
+  it('takes an agent that does its work and exits 0 at once as started and done, and keeps the work of one that fails at once', async () => {
+    const scripted = 'echo done > done.txt && git add done.txt && git commit -qm "did it" && echo all done';
+    setup(`agents:\n  scripted: { command: [sh, -c, '${scripted}'] }\n  sloppy: { command: [sh, -c, 'echo half > half.txt; echo gave up halfway; exit 2'] }\n`);
+    await sandbox.ok(['new', 'scripted', '-m', 'Done by a script'], { cwd: repo });
+    const out = await sandbox.ok(['start', 'scripted', '--agent', 'scripted'], { cwd: repo });
+    assert.match(out, /^Started \S+:scripted .*\nThe agent has ended already \(exit code 0\)/);
+    const done = await show('scripted');
+    assert.deepEqual([done.status, done.exit_code, done.branch], ['idle', 0, `orchestra/${done.id}-scripted`]);
+    assert.equal(git(repo, 'log', '-1', '--format=%s', done.branch), 'did it', 'its commit is on its branch');
+    // Its last screen, as ui shows it.
+    const peek = await sandbox.run(['peek', 'scripted'], { cwd: repo });
+    assert.equal(peek.code, 0);
+    assert.equal(peek.stdout, 'all done\n');
+    assert.equal(peek.stderr, `orchestra: ${done.ref}'s agent ended with exit code 0; its last screen:\n`);
+
+    await sandbox.ok(['new', 'sloppy', '-m', 'Fails halfway'], { cwd: repo });
+    const failed = await sandbox.run(['start', 'sloppy', '--agent', 'sloppy'], { cwd: repo });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /^orchestra: The agent exited at once \(exit code 2\)\. Its last line \(all in \S+\):\n  gave up halfway\n$/);
+    const sloppy = await show('sloppy');
+    assert.equal(sloppy.status, 'draft', 'a failed start');
+    assert.equal(readFileSync(join(sloppy.worktree, 'half.txt'), 'utf8'), 'half\n', 'what it wrote is kept, in a worktree the task records');
   });
 });

@@ -4,6 +4,8 @@ import { openControl } from '../../daemon/client.js';
 import { attach as attachTerminal } from '../attach.js';
 import { withDaemon } from '../context.js';
 import { paint } from '../output.js';
+import { lastScreen } from '../../core/last-screen.js';
+import { terminalSafe } from '../../client/text.js';
 
 /** Commands about a task's running agent: start, stop, attach, peek. */
 
@@ -29,6 +31,11 @@ export async function start(ref: string, options: StartOptions): Promise<void> {
   const size = process.stdout.isTTY ? { cols: process.stdout.columns, rows: process.stdout.rows } : {};
   const task = await requestStart({ cwd: cwd(), ref, agent: options.agent, skip_setup: options.skipSetup, ...size }, (data) => process.stdout.write(data));
   console.log(`Started ${paint(task.ref, 'bold')} with ${task.agent} in ${task.worktree} (branch ${task.branch}).`);
+  if (task.status !== 'running' && task.exit_code !== null) {
+    // A scripted agent that did its work and exited 0 at once.
+    console.log(`The agent has ended already (exit code ${task.exit_code}); 'orchestra peek ${task.id}' shows its last screen, 'orchestra diff ${task.id}' what it did.`);
+    return;
+  }
   if (options.attach) {
     process.exitCode = await attachTo(task.ref);
     return;
@@ -78,10 +85,28 @@ export async function send(ref: string, text: string, options: { enter?: boolean
 export async function peek(ref: string, options: { lines?: string; ansi?: boolean }): Promise<void> {
   const lines = options.lines === undefined ? 0 : Number(options.lines);
   if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`--lines takes a number of lines, not '${options.lines}'.`);
-  const connection = await openControl(cwd(), ref);
+  const connection = await openControl(cwd(), ref).catch(async (error: unknown) => {
+    // An agent that has ended left its last screen in the task's log: shown, as ui does.
+    if (await printLastScreen(ref, lines)) return undefined;
+    throw error;
+  });
+  if (!connection) return;
   const text = await connection.screen(lines, options.ansi === true);
   connection.close();
   // With colours, attributes are reset before the last newline, so the prompt after it is plain.
   const end = options.ansi ? '\x1b[0m\n' : '\n';
   process.stdout.write(text === '' ? text : `${text.replace(/\r?\n$/, '')}${end}`);
+}
+
+/** Prints the last screen of a task whose agent has ended, with a line on stderr that says so; false when there is none. */
+async function printLastScreen(ref: string, lines: number): Promise<boolean> {
+  const task = await withDaemon((client) => client.request(Methods.getTask, { cwd: cwd(), ref })).catch(() => undefined);
+  const screen = task && !task.alive ? lastScreen(task.log) : undefined;
+  if (!task || !screen) return false;
+  while (screen.length > 0 && screen[screen.length - 1]!.trim() === '') screen.pop();
+  const ended = task.exit_code === null ? 'has ended' : `ended with exit code ${task.exit_code}`;
+  process.stderr.write(`orchestra: ${terminalSafe(task.ref)}'s agent ${ended}; its last screen:\n`);
+  const shown = lines > 0 ? screen.slice(-lines) : screen;
+  process.stdout.write(shown.map((line) => `${terminalSafe(line)}\n`).join(''));
+  return true;
 }
