@@ -8,7 +8,7 @@ import { Methods, TASKS_CHANGED_NOTIFICATION, type TaskInfo, type TaskList, type
 import type { JsonRpcClient } from '../../protocol/json-rpc-client.js';
 import type { FaultPoint } from '../../src/core/fault-points.js';
 import { processMemory } from '../../src/platform/process-memory.js';
-import { alive, CLI, git, Sandbox, waitFor } from '../helpers/sandbox.js';
+import { CLI, git, Sandbox } from '../helpers/sandbox.js';
 import { checkInvariants, type Expected, type HandEdit, type Violation } from './invariants.js';
 
 /**
@@ -272,8 +272,11 @@ export class FaultWorld {
       await faultReached(this.sandbox, kase.point, client);
       this.tally.injected++;
       if (kase.kill === 'daemon') {
+        // Dead when its connections close (a zombie no one has reaped yet still answers kill 0).
+        const { client: connection } = await this.sandbox.rpc();
+        const dead = new Promise((resolve) => connection.onClose(resolve));
         process.kill(pid, 'SIGKILL');
-        await waitFor(() => !alive(pid), 'the daemon to die');
+        await dead;
         rmSync(marker);
         await client.exited;
         // The next command starts a daemon, without the point armed (whether it can is checked next).
