@@ -179,5 +179,5 @@ test('floods', async (t) => {
   } finally {
     await world.cleanup();
   }
-  t.diagnostic(tally.line());
+  t.diagnostic(tally.line('floods'));
 });

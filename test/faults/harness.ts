@@ -39,10 +39,11 @@ export class Tally {
     }
   }
 
-  line(): string {
+  /** `what`: which part of the suite, e.g. 'start' or 'floods'. */
+  line(what: string): string {
     const mib = (n: number) => (n === 0 ? '-' : n.toFixed(0));
     return (
-      `faults: injected=${this.injected} daemonDeaths=${this.daemonDeaths} holderFreezes=${this.holderFreezes} unreadable=${this.unreadable} ` +
+      `faults (${what}): injected=${this.injected} daemonDeaths=${this.daemonDeaths} holderFreezes=${this.holderFreezes} unreadable=${this.unreadable} ` +
       `wrongStatus=${this.wrongStatus} orphans=${this.orphans} editsLost=${this.editsLost} peakDaemonMiB=${mib(this.peakDaemonMiB)} peakHolderMiB=${mib(this.peakHolderMiB)}`
     );
   }
@@ -324,5 +325,5 @@ export async function faultsAt(t: TestContext, points: readonly FaultPoint[], ki
       });
     }
   }
-  t.diagnostic(tally.line());
+  t.diagnostic(tally.line(points[0]!.split(':')[0]!));
 }

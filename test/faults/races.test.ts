@@ -65,5 +65,5 @@ test('races', async (t) => {
   } finally {
     await world.cleanup();
   }
-  t.diagnostic(tally.line());
+  t.diagnostic(tally.line('races'));
 });
