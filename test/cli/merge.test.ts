@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { git, Sandbox } from '../helpers/sandbox.js';
+import { taskWithWork as withWork } from '../helpers/tasks.js';
 
 /** Everything that says what a repository holds: refs, the main checkout's HEAD, index and files. */
 function state(repo: string): string {
@@ -12,20 +13,7 @@ function state(repo: string): string {
 describe('merge, diff and rm', () => {
   const sandbox = new Sandbox();
   let repo: string;
-  let tasks = 0;
-
-  /** A started (and stopped) task whose worktree has committed `files`, as an agent would have left it. */
-  async function taskWithWork(slug: string, files: Record<string, string>, description = `Work on ${slug}.`): Promise<{ id: string; worktree: string; branch: string }> {
-    await sandbox.ok(['new', slug, '-m', description], { cwd: repo });
-    const id = String(++tasks);
-    await sandbox.ok(['start', id], { cwd: repo });
-    await sandbox.ok(['stop', id, '--force'], { cwd: repo });
-    const task = JSON.parse(await sandbox.ok(['show', id, '--json'], { cwd: repo }));
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(task.worktree, name), text);
-    git(task.worktree, 'add', '.');
-    git(task.worktree, 'commit', '-q', '-m', `${slug}: work`);
-    return { id, worktree: task.worktree, branch: task.branch };
-  }
+  const taskWithWork = (slug: string, files: Record<string, string>, description?: string) => withWork(sandbox, repo, slug, files, description);
   const run = (args: string[]) => sandbox.run(args, { cwd: repo });
 
   before(() => {

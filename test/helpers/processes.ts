@@ -34,3 +34,23 @@ export function residentBytes(pid: number): number {
   if (!/^\d+$/.test(out)) throw new Error(`ps gave no resident size for ${pid}: '${out}'`);
   return Number(out) * 1024;
 }
+
+export interface CommandRow {
+  pid: number;
+  ppid: number;
+  /** The command with its arguments, as ps shows it. */
+  command: string;
+}
+
+/** Every process of the system with its parent and command line (fields both procps and BSD ps know). */
+export function commandTable(): CommandRow[] {
+  const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,command='], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .map(([, pid, ppid, command]) => ({ pid: Number(pid), ppid: Number(ppid), command: command! }));
+  if (!rows.some((row) => row.pid === process.pid && row.ppid > 0)) throw new Error(`ps -A did not list this process (${process.pid}) as expected:\n${out}`);
+  return rows;
+}

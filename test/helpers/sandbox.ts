@@ -1,8 +1,12 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { userDirs } from '../../src/core/paths.js';
+import { DAEMON_PROTOCOL_VERSION, Methods, type HelloResult } from '../../protocol/daemon.js';
+import { JsonRpcClient } from '../../protocol/json-rpc-client.js';
+import { daemonSocketPath, userDirs } from '../../src/core/paths.js';
+import { VERSION } from '../../src/core/version.js';
 import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 /** The built CLI entry point. */
@@ -84,6 +88,31 @@ export class Sandbox {
     return Number(/pid (\d+)/.exec(out)![1]);
   }
 
+  /**
+   * A JSON-RPC client of the daemon, past its hello. Rejects when nothing answers on the
+   * socket, unless `start`: then starts a daemon first, as every CLI command does.
+   */
+  async rpc(options: { start?: boolean } = {}): Promise<{ client: JsonRpcClient; hello: HelloResult }> {
+    const socket = connect(daemonSocketPath(this.env));
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+    } catch (error) {
+      if (!options.start) throw error;
+      await this.ok(['daemon', 'start']);
+      return this.rpc();
+    }
+    const client = new JsonRpcClient(socket);
+    try {
+      return { client, hello: await client.request<HelloResult>(Methods.hello.method, { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION }) };
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  }
+
   /** The metadata of every holder (running agent) of this sandbox. */
   holders(): Array<{ pid: number; agent_pid: number; task: { id: number; project: string } }> {
     const dir = join(userDirs(this.env).runtime, 'holders');
@@ -98,9 +127,12 @@ export class Sandbox {
 
   /** Stops the daemon, the holders and their agents (if any) and deletes everything. */
   async cleanup(): Promise<void> {
-    const result = await this.run(['daemon', 'status']);
-    const pid = /pid (\d+)/.exec(result.stdout)?.[1];
-    if (pid) kill(Number(pid));
+    // Asked on the socket, not with a command: a test's every cleanup would pay a CLI start-up.
+    const pid = await this.rpc().then(
+      ({ client, hello }) => (client.close(), hello.pid),
+      () => undefined,
+    );
+    if (pid) kill(pid);
     for (const holder of this.holders()) {
       kill(-holder.agent_pid);
       kill(holder.pid);
