@@ -10,8 +10,16 @@ export class OrchestraError extends Error {
     message: string,
     readonly exitCode: 1 | 2 = 1,
   ) {
-    super(message);
+    super(boundedMessage(message));
   }
+}
+
+/** A message longer than anyone reads: a 7 MB slug quoted in its refusal made a 7 MB reply (and daemon memory) per request. */
+export const MAX_MESSAGE_CHARS = 8192;
+
+function boundedMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  return `${message.slice(0, MAX_MESSAGE_CHARS)}… (cut: ${message.length} characters in all)`;
 }
 
 /** Bad usage: a malformed argument, an unknown status, an invalid slug. Exit code 2. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../src/core/errors.js';
+import { MAX_MESSAGE_CHARS, UsageError } from '../../src/core/errors.js';
 import { assertValidSlug, isValidSlug, slugify } from '../../src/core/slug.js';
 
 describe('slugs', () => {
@@ -20,5 +20,12 @@ describe('slugs', () => {
   it('slugifies free text', () => {
     assert.equal(slugify('  Crème Brûlée: the REMIX '), 'creme-brulee-the-remix');
     assert.equal(slugify('!!!'), '');
+  });
+});
+
+describe('a refusal of a huge slug', () => {
+  it('quotes no more than a person reads', () => {
+    const huge = 'A'.repeat(7_000_000);
+    assert.throws(() => assertValidSlug(huge), (error: Error) => error.message.length < MAX_MESSAGE_CHARS + 100 && /… \(cut: \d+ characters in all\)$/.test(error.message));
   });
 });
