@@ -40,7 +40,11 @@ export const MAX_SCREENS_IN_FLIGHT = 8;
 /** Input the agent has not read yet, past which a client's typing is refused rather than queued without end. */
 export const MAX_INPUT_QUEUED = 1024 * 1024;
 
-/** How long a new connection has to say hello. */
+/**
+ * How long a new connection has to say hello. After hello there is no time limit: a viewer
+ * may watch for hours without a key, and the daemon's control connection lasts as long as
+ * the agent; a client that ends closes its unix socket at once.
+ */
 export const HELLO_TIMEOUT_MS = 10_000;
 
 /** What the server may do to the agent. */
