@@ -4,6 +4,7 @@ import { ResponseError } from 'vscode-jsonrpc';
 import { createMessageConnection, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import { ErrorCodes, type Method } from '../../protocol/daemon.js';
+import { frame } from '../../protocol/json-rpc-framing.js';
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { listenExclusive } from './exclusive-listen.js';
 import { ConnectionDeadline } from './connection-deadline.js';
@@ -71,8 +72,7 @@ export class RpcServer {
     readonly socketPath: string,
     private readonly log: Logger,
   ) {
-    this.server = createServer((socket) => this.accept(socket));
-    this.server.maxConnections = MAX_CONNECTIONS;
+    this.server = createServer((socket) => (this.connections.size < MAX_CONNECTIONS ? this.accept(socket) : this.turnAway(socket)));
   }
 
   on<P, R>(type: Method<P, R>, schema: z.ZodType<P>, handler: Handler<P, R>): void {
@@ -127,6 +127,21 @@ export class RpcServer {
     const timer = setTimeout(() => this.dropAll(), graceMs);
     await closed;
     clearTimeout(timer);
+  }
+
+  /**
+   * Tells a client past MAX_CONNECTIONS why, and hangs up. (The socket closing it unanswered
+   * left the CLI to guess that no daemon ran, and start one that could not listen.)
+   */
+  private turnAway(socket: Socket): void {
+    this.log.warn(`refusing a client connection: ${MAX_CONNECTIONS} are open`);
+    socket.on('error', () => socket.destroy());
+    const message = `The daemon serves ${MAX_CONNECTIONS} connections already, as many as it takes; close some of its clients (dashboards, 'status --watch') and run the command again.`;
+    // Half-closed, not closed: the client's hello must not meet a closed socket (EPIPE) before
+    // it reads why. What it sends is thrown away; it hangs up, or is cut off after a second.
+    socket.resume();
+    socket.end(frame({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.Failed, message } }));
+    setTimeout(() => socket.destroy(), 1000).unref();
   }
 
   private accept(socket: Socket): void {

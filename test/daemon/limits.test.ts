@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -10,8 +11,9 @@ import { frame } from '../../protocol/json-rpc-framing.js';
 import { userDirs } from '../../src/core/paths.js';
 import { holderKey } from '../../src/core/terminals.js';
 import { VERSION } from '../../src/core/version.js';
+import { MAX_CONNECTIONS } from '../../src/daemon/rpc-server.js';
 import { processMemory } from '../../src/platform/process-memory.js';
-import { Sandbox, waitFor } from '../helpers/sandbox.js';
+import { CLI, Sandbox, waitFor } from '../helpers/sandbox.js';
 
 const hello = { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION };
 
@@ -170,5 +172,57 @@ describe("the daemon's limits", () => {
       rmSync(join(repo, '.orchestra', 'setup.sh'));
       await sandbox.run(['stop', 'slow-setup', '--force'], { cwd: repo });
     }
+  });
+
+  it(`turns away a client past ${MAX_CONNECTIONS} connections with a sentence, and starts no other daemon`, async () => {
+    const held: JsonRpcClient[] = [];
+    const empty = sandbox.repo('empty');
+    try {
+      // Subscribers are busy: none of them is closed for being idle.
+      for (let i = 0; i < MAX_CONNECTIONS; i++) {
+        const client = new JsonRpcClient(await open());
+        held.push(client);
+        await client.request(Methods.subscribeTasks.method, { cwd: empty });
+      }
+      const refused = await sandbox.run(['status'], { cwd: repo });
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr, `orchestra: The daemon serves ${MAX_CONNECTIONS} connections already, as many as it takes; close some of its clients (dashboards, 'status --watch') and run the command again.\n`);
+      assert.doesNotMatch(log(), /already running/, 'no second daemon was started');
+    } finally {
+      for (const client of held) client.close();
+    }
+    await sandbox.ok(['status'], { cwd: repo });
+  });
+});
+
+describe('a daemon out of file descriptors', () => {
+  const sandbox = new Sandbox();
+  after(() => sandbox.cleanup());
+
+  it('makes commands say so, not that the daemon did not start', async () => {
+    const repo = sandbox.repo();
+    // The daemon is started by this command, and has its few descriptors.
+    await new Promise<void>((resolve, reject) =>
+      execFile('sh', ['-c', 'ulimit -n 128 && exec "$@"', 'sh', process.execPath, CLI, 'status'], { cwd: repo, env: sandbox.env }, (error) => (error ? reject(error) : resolve())),
+    );
+    const socketPath = join(userDirs(sandbox.env).runtime, 'daemon.sock');
+    const held: JsonRpcClient[] = [];
+    try {
+      // Connections until the system closes them for the daemon, unanswered.
+      for (let i = 0; i < 128; i++) {
+        const client = new JsonRpcClient(connect(socketPath));
+        held.push(client);
+        if (!(await client.request(Methods.hello.method, hello).then(() => true, () => false))) break;
+      }
+      const result = await sandbox.run(['status'], { cwd: repo });
+      assert.equal(result.code, 1);
+      assert.equal(
+        result.stderr,
+        `orchestra: The daemon on ${socketPath} accepts connections and closes them unanswered, as a daemon out of file descriptors does; end its process ('orchestra daemon run'; agents keep running) and run the command again.\n`,
+      );
+    } finally {
+      for (const client of held) client.close();
+    }
+    await sandbox.ok(['status'], { cwd: repo });
   });
 });
