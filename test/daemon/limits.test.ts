@@ -174,6 +174,12 @@ describe("the daemon's limits", () => {
     }
   });
 
+  it("lets a person take longer in their editor than the idle time ('edit')", async () => {
+    const edited = await sandbox.run(['edit', 'small'], { cwd: repo, env: { EDITOR: 'sleep 3 && touch' } });
+    assert.equal(edited.stderr, '');
+    assert.equal(edited.code, 0);
+  });
+
   it(`turns away a client past ${MAX_CONNECTIONS} connections with a sentence, and starts no other daemon`, async () => {
     const held: JsonRpcClient[] = [];
     const empty = sandbox.repo('empty');
