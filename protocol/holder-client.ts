@@ -18,7 +18,6 @@ export class HolderGoneError extends Error {}
  * by `attach` and `peek` straight from the CLI, and by the daemon to supervise.
  */
 export class HolderConnection {
-  private readonly decoder = new FrameDecoder();
   private listener: ((message: HolderMessage) => void) | undefined;
   private closeListener: () => void = () => {};
   private nextScreenId = 1;
@@ -30,6 +29,8 @@ export class HolderConnection {
     readonly hello: HolderHello,
     /** Frames that arrived together with the hello. */
     private backlog: HolderMessage[],
+    /** The decoder that read the hello: it may hold the start of the next frame. */
+    private readonly decoder: FrameDecoder,
   ) {
     socket.on('data', (chunk: Buffer) => {
       let messages: HolderMessage[];
@@ -91,7 +92,7 @@ export class HolderConnection {
         socket.removeAllListeners('error');
         socket.removeAllListeners('close');
         socket.on('error', () => socket.destroy());
-        resolve(new HolderConnection(socket, first!, rest));
+        resolve(new HolderConnection(socket, first!, rest, decoder));
       };
       socket.on('data', onData);
     });

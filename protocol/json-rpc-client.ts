@@ -96,6 +96,15 @@ export class JsonRpcClient {
       this.notificationHandlers.get(message.method)?.(message.params);
       return;
     }
+    // An error that answers no request is about the connection (the daemon serves as many as
+    // it takes): every request waiting gets it, and the server hangs up.
+    if (message.id === null && message.error) {
+      for (const [id, pending] of this.pending) {
+        this.pending.delete(id);
+        pending.reject(new RpcRequestError(message.error.message, message.error.code));
+      }
+      return;
+    }
     const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
     if (!pending) return;
     this.pending.delete(message.id as number);

@@ -102,7 +102,7 @@ export async function connectDaemon(options: ConnectOptions = {}): Promise<Daemo
 }
 
 /** Connects and shakes hands; undefined when nothing listens on the socket. */
-async function tryConnect(socketPath: string): Promise<DaemonClient | undefined> {
+async function tryConnect(socketPath: string, again = true): Promise<DaemonClient | undefined> {
   // Nothing is sent to a socket another user could have put there (DESIGN.md §2).
   if (!checkPrivate(dirname(socketPath), 'directory') || !checkPrivate(socketPath, 'socket')) return undefined;
   const socket = await new Promise<Socket | undefined>((resolve, reject) => {
@@ -123,10 +123,19 @@ async function tryConnect(socketPath: string): Promise<DaemonClient | undefined>
     hello = await rpc.request<HelloResult>(Methods.hello.method, { version: VERSION, protocol: DAEMON_PROTOCOL_VERSION, ...(token ? { token, project } : {}) });
   } catch (error) {
     rpc.close();
-    // Refused: the daemon said why (credentials that are not this project's).
+    // Refused: the daemon said why (credentials that are not this project's, too many clients).
     if (error instanceof RpcRequestError && error.code === ErrorCodes.Failed) throw new OrchestraError(error.message);
-    // Accepted but did not answer: a daemon on its way down. Treat as absent.
-    return undefined;
+    if (!(error instanceof RpcRequestError) || error.code !== undefined) return undefined;
+    // Accepted and closed unanswered. A daemon on its way down has removed its socket a moment
+    // later (a new one starts); one that does so again is out of file descriptors, which
+    // makes the system close connections for it, and would only turn away a new daemon too.
+    if (again) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return tryConnect(socketPath, false);
+    }
+    throw new OrchestraError(
+      `The daemon on ${socketPath} accepts connections and closes them unanswered, as a daemon out of file descriptors does; end its process ('orchestra daemon run'; agents keep running) and run the command again.`,
+    );
   }
   return new DaemonClient(rpc, hello);
 }

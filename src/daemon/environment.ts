@@ -1,7 +1,7 @@
 import { daemonPath } from '../platform/login-path.js';
 
 /** The ORCHESTRA_ variables that configure Orchestra itself; every other one describes a task. */
-const SETTINGS = new Set(['ORCHESTRA_HOME', 'ORCHESTRA_DEBUG', 'ORCHESTRA_SYSTEMD_SCOPE', 'ORCHESTRA_HOLDER_REFRESH_MS', 'ORCHESTRA_FAULT_POINT']);
+const SETTINGS = new Set(['ORCHESTRA_HOME', 'ORCHESTRA_DEBUG', 'ORCHESTRA_SYSTEMD_SCOPE', 'ORCHESTRA_HOLDER_REFRESH_MS', 'ORCHESTRA_DAEMON_IDLE_MS', 'ORCHESTRA_FAULT_POINT']);
 
 /**
  * The daemon's environment is the user's, not that of the client that happened to start it

@@ -1,51 +1,60 @@
 import type { Socket } from 'node:net';
-import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc';
-import { frame, FramingError, JsonRpcFramer } from '../../protocol/json-rpc-framing.js';
+import { AbstractMessageReader, type DataCallback, type Disposable, type Message, type ResponseMessage } from 'vscode-jsonrpc';
+import { FramingError, JsonRpcFramer } from '../../protocol/json-rpc-framing.js';
 
 /** The largest request the daemon takes: a task's description and the environment of `start` fit many times over. */
 export const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
+/** What the reader tells the connection it reads for. */
+export interface ReaderHooks {
+  /** Sends a message to the client (the connection's writer). */
+  send(message: ResponseMessage): void;
+  /** A whole message came: the connection is alive. */
+  heard(): void;
+  /** A request was handed on, which will be answered. */
+  requested(): void;
+}
 
 /**
  * Reads a client's messages with protocol/'s framer, so the daemon's limits hold before a
  * byte is buffered: a header that does not end or a length past MAX_REQUEST_BYTES ends that
  * connection (as bytes that are not JSON do), never the daemon's memory. A request with
- * `"id": null`, which vscode-jsonrpc would leave unanswered, gets its error here.
+ * `"id": null`, which vscode-jsonrpc would leave unanswered, gets its error here, through
+ * the connection's writer like every other message.
+ *
+ * While `hold` is on, it hands nothing on and reads nothing more: the messages of a chunk
+ * already read wait here, the rest in the client's own buffers.
  */
 export class LimitedSocketReader extends AbstractMessageReader {
   private readonly framer = new JsonRpcFramer(MAX_REQUEST_BYTES);
+  /** Bodies framed and not handed on yet: at most one chunk's, or one message. */
+  private readonly waiting: string[] = [];
+  private held = false;
+  private handing = false;
+  private failed = false;
+  private callback: DataCallback | undefined;
+  /**
+   * The requests handed on and not answered yet, by id as vscode-jsonrpc keys them (1 and
+   * "1" are one): it keeps only the last of waiting requests that share an id.
+   */
+  private readonly unanswered = new Set<string>();
 
   constructor(
     private readonly socket: Socket,
-    /** Called for every whole message: the connection is alive. */
-    private readonly onMessage: () => void = () => {},
+    private readonly hooks: ReaderHooks,
   ) {
     super();
   }
 
   listen(callback: DataCallback): Disposable {
+    this.callback = callback;
     const onData = (chunk: Buffer) => {
-      let bodies: string[];
       try {
-        bodies = this.framer.push(chunk);
+        this.waiting.push(...this.framer.push(chunk));
       } catch (error) {
         return this.refuse(error instanceof FramingError ? `sent ${error.message}` : String(error));
       }
-      for (const body of bodies) {
-        let message: unknown;
-        try {
-          message = JSON.parse(body);
-        } catch {
-          return this.refuse('sent a message that is not JSON');
-        }
-        if (typeof message !== 'object' || message === null || Array.isArray(message)) return this.refuse('sent a message that is not a JSON-RPC object');
-        this.onMessage();
-        const { id, method } = message as { id?: unknown; method?: unknown };
-        if (id === null && typeof method === 'string') {
-          this.socket.write(frame({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid request: a request needs an id that is a number or a string.' } }));
-          continue;
-        }
-        callback(message as Message);
-      }
+      this.handOn();
     };
     const onClose = () => this.fireClose();
     this.socket.on('data', onData);
@@ -58,7 +67,63 @@ export class LimitedSocketReader extends AbstractMessageReader {
     };
   }
 
+  /** How many requests wait for their answers. */
+  get inFlight(): number {
+    return this.unanswered.size;
+  }
+
+  /** The answer to request `id` has been written. */
+  answered(id: number | string): void {
+    this.unanswered.delete(String(id));
+  }
+
+  /** Stops (true) or resumes reading the client. */
+  hold(held: boolean): void {
+    if (held === this.held) return;
+    this.held = held;
+    if (held) this.socket.pause();
+    else {
+      this.handOn();
+      if (!this.held) this.socket.resume();
+    }
+  }
+
+  private handOn(): void {
+    // Handing a message on can call hold(): the loop below goes on with its decision.
+    if (this.handing) return;
+    this.handing = true;
+    try {
+      while (!this.held && !this.failed && this.waiting.length > 0) this.handle(this.waiting.shift()!);
+    } finally {
+      this.handing = false;
+    }
+  }
+
+  private handle(body: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(body);
+    } catch {
+      return this.refuse('sent a message that is not JSON');
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return this.refuse('sent a message that is not a JSON-RPC object');
+    this.hooks.heard();
+    const { id, method } = message as { id?: unknown; method?: unknown };
+    if (id === null && typeof method === 'string') {
+      this.hooks.send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid request: a request needs an id that is a number or a string.' } });
+      return;
+    }
+    // What vscode-jsonrpc answers: a method and an id that is a number or a string.
+    if (typeof method === 'string' && (typeof id === 'number' || typeof id === 'string')) {
+      if (this.unanswered.has(String(id))) return this.refuse(`sent a second request with id ${JSON.stringify(id)} before the first was answered`);
+      this.unanswered.add(String(id));
+      this.hooks.requested();
+    }
+    this.callback?.(message as Message);
+  }
+
   private refuse(why: string): void {
+    this.failed = true;
     this.fireError(new Error(`the client ${why}`));
   }
 }

@@ -1,20 +1,29 @@
 import { chmodSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ResponseError } from 'vscode-jsonrpc';
-import { createMessageConnection, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import { ErrorCodes, type Method } from '../../protocol/daemon.js';
+import { frame } from '../../protocol/json-rpc-framing.js';
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { listenExclusive } from './exclusive-listen.js';
+import { ConnectionDeadline } from './connection-deadline.js';
 import { LimitedSocketReader } from './limited-reader.js';
+import { LimitedSocketWriter } from './limited-writer.js';
 import type { Logger } from './log.js';
 
-/** Notifications a client may leave unread before it is disconnected. */
-const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
 /** Clients at once: far more than a person's commands, dashboards and agents' hooks, far fewer than the file descriptors a daemon has. */
 export const MAX_CONNECTIONS = 512;
 /** A connection must send its first whole message within this (garbage, or nothing at all, is closed). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * A connection with nothing in flight, no subscription and nothing received for this long is
+ * closed: a client that forgot one must not hold one of MAX_CONNECTIONS for good.
+ * ORCHESTRA_DAEMON_IDLE_MS shortens it for tests.
+ */
+export const IDLE_TIMEOUT_MS = Number(process.env.ORCHESTRA_DAEMON_IDLE_MS) || 10 * 60_000;
+/** Requests of one connection being served at once; the connection is not read meanwhile. */
+export const MAX_REQUESTS_IN_FLIGHT = 16;
 
 /** What a handler may do besides replying: send notifications to the asking client while it works. */
 export interface RequestContext {
@@ -63,8 +72,7 @@ export class RpcServer {
     readonly socketPath: string,
     private readonly log: Logger,
   ) {
-    this.server = createServer((socket) => this.accept(socket));
-    this.server.maxConnections = MAX_CONNECTIONS;
+    this.server = createServer((socket) => (this.connections.size < MAX_CONNECTIONS ? this.accept(socket) : this.turnAway(socket)));
   }
 
   on<P, R>(type: Method<P, R>, schema: z.ZodType<P>, handler: Handler<P, R>): void {
@@ -121,20 +129,49 @@ export class RpcServer {
     clearTimeout(timer);
   }
 
+  /**
+   * Tells a client past MAX_CONNECTIONS why, and hangs up. (The socket closing it unanswered
+   * left the CLI to guess that no daemon ran, and start one that could not listen.)
+   */
+  private turnAway(socket: Socket): void {
+    this.log.warn(`refusing a client connection: ${MAX_CONNECTIONS} are open`);
+    socket.on('error', () => socket.destroy());
+    const message = `The daemon serves ${MAX_CONNECTIONS} connections already, as many as it takes; close some of its clients (dashboards, 'status --watch') and run the command again.`;
+    // Half-closed, not closed: the client's hello must not meet a closed socket (EPIPE) before
+    // it reads why. What it sends is thrown away; it hangs up, or is cut off after a second.
+    socket.resume();
+    socket.end(frame({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.Failed, message } }));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
   private accept(socket: Socket): void {
     let open = true;
-    let heard = false;
-    const handshake = setTimeout(() => {
-      if (heard) return;
-      this.log.warn('dropping a client connection that sent no whole message within 10 s');
+    const closeCallbacks: Array<() => void> = [];
+    const deadline = new ConnectionDeadline({ handshakeMs: HANDSHAKE_TIMEOUT_MS, idleMs: IDLE_TIMEOUT_MS }, (why) => {
+      this.log.warn(`dropping a client connection that ${why}`);
       drop();
-    }, HANDSHAKE_TIMEOUT_MS);
-    handshake.unref();
-    const reader = new LimitedSocketReader(socket, () => {
-      heard = true;
-      clearTimeout(handshake);
     });
-    const connection = createMessageConnection(reader, new SocketMessageWriter(socket), {
+    /**
+     * Reads the client only while it reads its replies and waits for fewer than
+     * MAX_REQUESTS_IN_FLIGHT answers: what it sends meanwhile waits in its own buffers, not
+     * in the daemon's memory. A connection with requests in flight or a subscription is busy.
+     */
+    const update = () => {
+      if (!open) return;
+      reader.hold(reader.inFlight >= MAX_REQUESTS_IN_FLIGHT || socket.writableNeedDrain);
+      deadline.setBusy(reader.inFlight > 0 || closeCallbacks.length > 0);
+    };
+    const writer = new LimitedSocketWriter(socket, (message) => {
+      const answered = answeredId(message);
+      if (answered !== undefined) reader.answered(answered);
+      update();
+    });
+    const reader = new LimitedSocketReader(socket, {
+      send: (message) => void writer.write(message),
+      heard: () => deadline.heard(),
+      requested: update,
+    });
+    const connection = createMessageConnection(reader, writer, {
       // Once the client is gone, each message that was still to go fails: no news, and not worth a line each.
       error: (message) => open && this.log.error(message),
       warn: (message) => this.log.warn(message),
@@ -143,12 +180,9 @@ export class RpcServer {
     });
     const entry = { socket, connection };
     this.connections.add(entry);
-    const closeCallbacks: Array<() => void> = [];
-    /** Notifications handed to the connection and not yet written to the socket. */
-    const unsent = { bytes: 0 };
     const session: Session = {};
     const drop = () => {
-      clearTimeout(handshake);
+      deadline.stop();
       if (!this.connections.delete(entry)) return;
       open = false;
       connection.dispose();
@@ -161,35 +195,28 @@ export class RpcServer {
     });
     connection.onClose(drop);
     socket.on('error', drop);
-    for (const route of this.routes) {
-      const context: RequestContext = {
-        notify: (method, params) => {
-          // A client that stops reading (a dashboard suspended with ctrl-z) is cut off rather
-          // than buffered for without end (vscode-jsonrpc queues what the socket has not
-          // taken); a subscriber connects again when it reads again.
-          if (unsent.bytes > MAX_UNREAD_BYTES) {
-            this.log.warn(`dropping a client that left ${unsent.bytes} bytes of notifications unread`);
-            return drop();
-          }
-          // A client that has gone (ctrl-c during start's setup output) gets nothing more;
-          // the work it asked for goes on, and its result is in the task and its log.
-          if (!open) return;
-          const bytes = JSON.stringify(params).length;
-          unsent.bytes += bytes;
-          try {
-            void connection
-              .sendNotification(method, params)
-              .catch(() => undefined)
-              .finally(() => (unsent.bytes -= bytes));
-          } catch {
-            unsent.bytes -= bytes; // Disposed between the check and the send.
-          }
-        },
-        onClose: (callback) => (this.connections.has(entry) ? closeCallbacks.push(callback) : callback()),
-        session,
-      };
-      connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params, context));
-    }
+    socket.on('drain', update);
+    const context: RequestContext = {
+      notify: (method, params) => {
+        // A client that has gone (ctrl-c during start's setup output) gets nothing more;
+        // the work it asked for goes on, and its result is in the task and its log. One
+        // that stops reading (a dashboard suspended with ctrl-z) is cut off by the writer
+        // once MAX_UNREAD_BYTES wait for it; a subscriber connects again when it reads again.
+        if (!open) return;
+        try {
+          void connection.sendNotification(method, params).catch(() => undefined);
+        } catch {
+          // Disposed meanwhile.
+        }
+      },
+      onClose: (callback) => {
+        if (!this.connections.has(entry)) return callback();
+        closeCallbacks.push(callback);
+        update();
+      },
+      session,
+    };
+    for (const route of this.routes) connection.onRequest(route.type.method, (params: unknown) => this.dispatch(route, params, context));
     connection.listen();
   }
 
@@ -210,4 +237,10 @@ export class RpcServer {
       return new ResponseError(ErrorCodes.Failed, `Internal error in the daemon (${errorMessage(error)}); details are in the daemon log.`);
     }
   }
+}
+
+/** The id of the client's request that `message` answers; undefined for a notification or an error about no request in particular. */
+function answeredId(message: Message): number | string | undefined {
+  const { id } = message as { id?: unknown };
+  return (typeof id === 'number' || typeof id === 'string') && !('method' in message) ? id : undefined;
 }

@@ -40,8 +40,14 @@ export const MAX_SCREENS_IN_FLIGHT = 8;
 /** Input the agent has not read yet, past which a client's typing is refused rather than queued without end. */
 export const MAX_INPUT_QUEUED = 1024 * 1024;
 
-/** How long a new connection has to say hello. */
+/**
+ * How long a new connection has to say hello. After hello there is no time limit: a viewer
+ * may watch for hours without a key, and the daemon's control connection lasts as long as
+ * the agent; a client that ends closes its unix socket at once.
+ */
 export const HELLO_TIMEOUT_MS = 10_000;
+/** Connections at once: a few terminals and dashboards per agent, and the daemon, fit many times. */
+export const MAX_CLIENTS = 64;
 
 /** What the server may do to the agent. */
 export interface AgentControl {
@@ -177,6 +183,14 @@ export class HolderServer {
   private accept(socket: Socket): void {
     if (this.closing) {
       socket.destroy();
+      return;
+    }
+    if (this.clients.size >= MAX_CLIENTS) {
+      // Half-closed, so that the client's hello meets no closed socket before it reads why.
+      socket.on('error', () => socket.destroy());
+      socket.resume();
+      socket.end(encodeFrame({ t: 'error', message: `The agent's holder serves ${MAX_CLIENTS} connections already; close some of the terminals attached to it.` }));
+      setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
     const client: Client = { socket, decoder: new FrameDecoder(), role: undefined, state: 'new', pending: [], cols: 0, rows: 0, screens: 0 };

@@ -58,12 +58,12 @@ export async function prepareTask(cwd: string, slug: string): Promise<void> {
 
 /** `n`: a new task in `cwd`'s project, described in the editor (the terminal must be the editor's meanwhile). */
 export function createTask(cwd: string, slug: string): Promise<TaskDetail> {
-  return withDaemon((client) => createInEditor(client, { cwd, slug }));
+  return createInEditor({ cwd, slug });
 }
 
 /** `e`: the task's file in the editor, checked afterwards. */
 export async function editTask(task: TaskInfo): Promise<string> {
-  const saved = await withDaemon((client) => editInEditor(client, task.project, task.ref));
+  const saved = await editInEditor(task.project, task.ref);
   return `Saved ${saved.ref}.`;
 }
 

@@ -11,6 +11,7 @@ describe("the daemon's environment", () => {
         ORCHESTRA_HOME: '/h',
         ORCHESTRA_DEBUG: '1',
         ORCHESTRA_SYSTEMD_SCOPE: '0',
+        ORCHESTRA_DAEMON_IDLE_MS: '100',
         ORCHESTRA_TASK_ID: '4',
         ORCHESTRA_PROJECT_ROOT: '/src/app',
         ORCHESTRA_SOCKET: '/run/o/daemon.sock',
@@ -19,7 +20,7 @@ describe("the daemon's environment", () => {
       },
       (clean) => clean.PATH,
     );
-    assert.deepEqual(env, { HOME: '/home/ann', ANTHROPIC_API_KEY: 'k', ORCHESTRA_HOME: '/h', ORCHESTRA_DEBUG: '1', ORCHESTRA_SYSTEMD_SCOPE: '0', PATH: '/opt/homebrew/bin:/usr/bin' });
+    assert.deepEqual(env, { HOME: '/home/ann', ANTHROPIC_API_KEY: 'k', ORCHESTRA_HOME: '/h', ORCHESTRA_DEBUG: '1', ORCHESTRA_SYSTEMD_SCOPE: '0', ORCHESTRA_DAEMON_IDLE_MS: '100', PATH: '/opt/homebrew/bin:/usr/bin' });
   });
 
   it('takes the PATH its finder gives (the login shell\'s for a bare one)', () => {

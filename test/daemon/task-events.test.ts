@@ -168,11 +168,11 @@ describe('task events', () => {
     const log = () => readFileSync(join(sandbox.home, 'state', 'daemon.log'), 'utf8');
     const { rpc } = await subscribe({ cwd: repo });
     try {
-      for (let i = 0; i < 400 && !/dropping a client that left \d+ bytes of notifications unread/.test(log()); i++) {
+      for (let i = 0; i < 400 && !/dropping a client connection: the client left \d+ bytes of replies and notifications unread/.test(log()); i++) {
         await rpc.request(Methods.setTaskStatus.method, { cwd: project, ref: '1', status: i % 2 ? 'idle' : 'draft' });
         await new Promise((resolve) => setTimeout(resolve, 30));
       }
-      assert.match(log(), /dropping a client that left \d+ bytes of notifications unread/);
+      assert.match(log(), /dropping a client connection: the client left \d+ bytes of replies and notifications unread/);
       assert.doesNotMatch(log(), /Sending notification failed/, 'the notifications it never got are not a line each');
       const task = await rpc.request<{ status: string }>(Methods.getTask.method, { cwd: project, ref: '1' });
       assert.ok(task.status === 'idle' || task.status === 'draft');

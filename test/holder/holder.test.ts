@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import xtermHeadless from '@xterm/headless';
 import { HolderConnection } from '../../protocol/holder-client.js';
 import { encodeFrame, FrameDecoder, HOLDER_PROTOCOL_VERSION, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
+import { MAX_CLIENTS } from '../../src/holder/holder-server.js';
 import { residentBytes } from '../helpers/processes.js';
 import { waitFor } from '../helpers/sandbox.js';
 import { scratchDir } from '../../src/platform/runtime-dir.js';
@@ -282,6 +283,25 @@ describe('a holder whose clients ask too much', () => {
     const control = await HolderConnection.open(deaf.socket, { role: 'control', cols: 80, rows: 24 });
     assert.equal(typeof (await control.screen(0, false)), 'string', 'the holder serves on');
     control.close();
+  });
+
+  it(`turns away a client past ${MAX_CLIENTS} connections with a sentence, and takes one again when one leaves`, async () => {
+    const open = (role: 'control' | 'readonly') => HolderConnection.open(deaf.socket, { role, cols: 80, rows: 24 });
+    const control = await open('control');
+    const counts: number[] = [];
+    control.onMessage((message) => message.t === 'viewers' && counts.push(message.count));
+    const viewers: HolderConnection[] = [];
+    try {
+      for (let i = 1; i < MAX_CLIENTS; i++) viewers.push(await open('readonly'));
+      await assert.rejects(open('readonly'), { message: `The agent's holder serves ${MAX_CLIENTS} connections already; close some of the terminals attached to it.` });
+      // The holder has let a viewer go once it tells its controller so.
+      viewers.pop()!.close();
+      await waitFor(() => counts.at(-1) === MAX_CLIENTS - 2, 'the holder to count one viewer less');
+      viewers.push(await open('readonly'));
+    } finally {
+      for (const viewer of viewers) viewer.close();
+      control.close();
+    }
   });
 
   it('refuses a controller that asks for screens faster than it reads them', async () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES, parseClientMessage } from '../../protocol/holder.js';
+import { HolderConnection } from '../../protocol/holder-client.js';
+import { encodeFrame, FrameDecoder, FrameError, HOLDER_PROTOCOL_VERSION, MAX_FRAME_BYTES, parseClientMessage, type HolderHello, type HolderMessage } from '../../protocol/holder.js';
+import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe('the holder codec', () => {
   it('decodes frames split anywhere, and keeps bytes as bytes', () => {
@@ -32,5 +38,36 @@ describe('the holder codec', () => {
     assert.throws(() => parseClientMessage({ t: 'hello', version: 1, role: 'admin', cols: 80, rows: 24 }), /role admin/);
     assert.throws(() => parseClientMessage({ t: 'resize', cols: 0, rows: 24 }), FrameError);
     assert.deepEqual(parseClientMessage({ t: 'screen', id: 3 }), { t: 'screen', id: 3, lines: 0, ansi: false });
+  });
+});
+
+describe("a client's connection to a holder", () => {
+  it('keeps the start of a frame that came with the hello, and reads that frame whole', async () => {
+    const dir = mkdtempSync(join(scratchDir(), 'orch-holder-client-'));
+    const hello: HolderHello = { t: 'hello', version: HOLDER_PROTOCOL_VERSION, pid: 1, agent_pid: 2, task: { id: 1, slug: 's', project: dir }, agent: 'a', started: '', cols: 80, rows: 24, viewers: 0 };
+    const output = encodeFrame({ t: 'output', data: Buffer.alloc(1000, 0x61) });
+    let rest!: () => void;
+    const server = createServer((socket) => {
+      // The hello and half of the next frame in one write: the other half comes later.
+      socket.write(Buffer.concat([encodeFrame(hello), output.subarray(0, 500)]));
+      rest = () => socket.write(output.subarray(500));
+    });
+    server.listen(join(dir, 'h.sock'));
+    await once(server, 'listening');
+    try {
+      const connection = await HolderConnection.open(join(dir, 'h.sock'), { role: 'readonly', cols: 80, rows: 24 });
+      const first = new Promise<HolderMessage | 'closed'>((resolve) => {
+        connection.onMessage(resolve);
+        connection.onClose(() => resolve('closed'));
+      });
+      rest();
+      const message = await first;
+      assert.ok(message !== 'closed' && message.t === 'output', `got ${JSON.stringify(message)}`);
+      assert.equal(Buffer.from(message.data).toString(), 'a'.repeat(1000));
+      connection.close();
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

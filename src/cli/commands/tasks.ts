@@ -34,11 +34,8 @@ export async function newTask(slug: string, options: NewOptions): Promise<void> 
   // Read as a stream: stdin may be a pipe whose writer is slow or large, where a plain
   // read of fd 0 fails with EAGAIN once stdin is non-blocking.
   const piped = options.message === undefined && !process.stdin.isTTY ? await text(process.stdin) : undefined;
-  const task = await withDaemon(async (client) => {
-    const description = options.message ?? piped;
-    if (description !== undefined) return client.request(Methods.createTask, { ...params, description: nonEmpty(description) });
-    return createInEditor(client, params);
-  });
+  const description = options.message ?? piped;
+  const task = description === undefined ? await createInEditor(params) : await withDaemon((c) => c.request(Methods.createTask, { ...params, description: nonEmpty(description) }));
   if (options.json) return printJson(task);
   console.log(`Created ${paint(task.ref, 'bold')} (${task.status}, base ${task.base_branch}, agent ${task.agent}): ${task.path}`);
 }
@@ -47,13 +44,14 @@ export async function newTask(slug: string, options: NewOptions): Promise<void> 
  * Creates a task whose description the person writes in their editor (`new` on a
  * terminal, `n` in the dashboard). Slug, base and agent are checked before the editor
  * opens, so no description is written for a task that cannot be made; when creating
- * fails after all, the description is kept and the error says where.
+ * fails after all, the description is kept and the error says where. No connection to the
+ * daemon is held while the editor is open: the daemon closes idle ones.
  */
-export async function createInEditor(client: DaemonClient, params: PrepareTaskParams): Promise<TaskDetail> {
-  const prepared = await client.request(Methods.prepareTask, params);
+export async function createInEditor(params: PrepareTaskParams): Promise<TaskDetail> {
+  const prepared = await withDaemon((c) => c.request(Methods.prepareTask, params));
   const draft = describeInEditor(prepared.slug, prepared.base_branch, prepared.agent);
   try {
-    const created = await client.request(Methods.createTask, { ...params, description: nonEmpty(draft.description) });
+    const created = await withDaemon((c) => c.request(Methods.createTask, { ...params, description: nonEmpty(draft.description) }));
     rmSync(draft.dir, { recursive: true, force: true });
     return created;
   } catch (error) {
@@ -86,16 +84,19 @@ function describeInEditor(slug: string, base: string, agent: string): { descript
 }
 
 export async function edit(ref: string): Promise<void> {
-  await withDaemon((client) => editInEditor(client, cwd(), ref));
+  await editInEditor(cwd(), ref);
 }
 
-/** Opens the task's file in the person's editor, then checks that Orchestra can still read it. */
-export async function editInEditor(client: DaemonClient, cwd: string, ref: string): Promise<TaskDetail> {
+/**
+ * Opens the task's file in the person's editor, then checks that Orchestra can still read
+ * it; with no connection to the daemon held meanwhile (it closes idle ones).
+ */
+export async function editInEditor(cwd: string, ref: string): Promise<TaskDetail> {
   // By path, so that a file Orchestra cannot read can still be opened and repaired.
-  const { path } = await client.request(Methods.taskPath, { cwd, ref });
+  const { path } = await withDaemon((c) => c.request(Methods.taskPath, { cwd, ref }));
   openEditor(path);
   try {
-    return await client.request(Methods.getTask, { cwd, ref });
+    return await withDaemon((c) => c.request(Methods.getTask, { cwd, ref }));
   } catch (error) {
     if (!(error instanceof OrchestraError) || !existsSync(path)) throw error;
     throw new OrchestraError(`${error.message.replace(/\.$/, '')}; the file is kept as you saved it: run 'orchestra edit ${ref}' to fix it.`);
