@@ -38,6 +38,8 @@ describe('nothing of an agent outlives it', () => {
     await waitFor(() => read().length >= count, `${count} pids in ${name}.pids`);
     return read();
   };
+  /** Lines of a setup script that start the spawner in the background and wait until it has started its process. */
+  const startHelper = (name: string) => `${process.execPath} ${sandbox.root}/spawner.cjs ${pidFile(name)} &\nuntil [ -s ${pidFile(name)} ]; do sleep 0.1; done\n`;
   const setup = (script: string, timeout = 15) => {
     writeFileSync(join(repo, '.orchestra', 'setup.sh'), `#!/bin/sh\n${script}`);
     chmodSync(join(repo, '.orchestra', 'setup.sh'), 0o755);
@@ -127,5 +129,29 @@ describe('nothing of an agent outlives it', () => {
     const pids = await pidsOf('quits', 2);
     await ended;
     assert.deepEqual(running(pids), []);
+  });
+
+  it('a setup script that runs out of time takes what it started with it, in every session', async () => {
+    setup(`${startHelper('setup-slow')}sleep 100\n`, 3);
+    await sandbox.ok(['new', 'slow', '-m', 'x'], { cwd: repo });
+    const result = await sandbox.run(['start', 'slow'], { cwd: repo });
+    assert.match(result.stderr, /ran longer than 3 s/);
+    const pids = await pidsOf('setup-slow', 2);
+    assert.deepEqual(running(pids), []);
+  });
+
+  it('a setup script that fails, or succeeds, takes what it left in the background with it', async () => {
+    for (const [name, exit] of [
+      ['failing', 'exit 3'],
+      ['leaving', 'exit 0'],
+    ] as const) {
+      setup(`${startHelper(`setup-${name}`)}${exit}\n`);
+      await sandbox.ok(['new', name, '-m', 'x'], { cwd: repo });
+      const result = await sandbox.run(['start', name], { cwd: repo });
+      assert.equal(result.code, exit === 'exit 0' ? 0 : 1, result.stderr);
+      const pids = await pidsOf(`setup-${name}`, 2);
+      assert.deepEqual(running(pids), [], name);
+      if (result.code === 0) await sandbox.ok(['stop', name, '--force'], { cwd: repo });
+    }
   });
 });
