@@ -68,12 +68,15 @@ describe('process tree: the table', () => {
     assert.equal(await processTable('darwin', { ...probe, ps: () => Promise.reject(new Error('ps: not found')) }), undefined, 'no ps: no table');
   });
 
-  it('this machine: lists this process, its parent and its group', async () => {
+  it('this machine: lists this process, its parent and its group, and so does ps -A read as on macOS', async () => {
     const table = await processTable();
     const self = table?.find((r) => r.pid === process.pid);
     assert.ok(self, 'this process is in the table');
     assert.equal(self.ppid, process.ppid);
     assert.equal(self.start, processStartTime(process.pid));
+    // The ps branch on this machine's own ps (procps on Linux), against its own reading of the start.
+    const viaPs = (await processTable('darwin'))?.find((r) => r.pid === process.pid);
+    assert.deepEqual(viaPs, { ...self, start: processStartTime(process.pid, 'darwin') });
   });
 });
 
