@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { processStartTime } from '../platform/process-identity.js';
+import { endProcessTree } from '../platform/process-tree.js';
 import { OrchestraError } from './errors.js';
 import { mayAccess } from './paths.js';
 
@@ -24,7 +26,8 @@ export interface SetupRun {
 /**
  * Runs the project's setup script in a new worktree (DESIGN.md §3). Resolves to false when
  * there is no script to run; throws an OrchestraError that names the log when it fails or
- * runs out of time. The script runs in its own process group so a timeout ends all of it.
+ * runs out of time. Nothing it started outlives it (endProcessTree): a timeout ends all of
+ * it, and what it leaves running in the background ends when it does.
  */
 export async function runSetup(run: SetupRun): Promise<boolean> {
   const path = isAbsolute(run.script) ? run.script : resolve(run.root, run.script);
@@ -40,14 +43,15 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
   const child = spawn('/bin/sh', ['-c', '"$@"; exit $?', 'orchestra-setup', ...script], { cwd: run.worktree, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout.setEncoding('utf8').on('data', run.output);
   child.stderr.setEncoding('utf8').on('data', run.output);
+  // In a session and group of its own (detached), known by identity, so that what it started
+  // is found by its group after it has gone.
+  const shell = { pid: child.pid ?? 0, start: child.pid ? processStartTime(child.pid) : undefined };
+  const endAll = () => endProcessTree([shell], ['SIGKILL'], 0);
   let timedOut = false;
+  let stopping: Promise<boolean> | undefined;
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
+    stopping = endAll();
   }, run.timeoutSeconds * 1000);
   const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolvePromise) => {
     child.once('error', (error) => resolvePromise({ code: null, signal: null, error }));
@@ -63,12 +67,9 @@ export async function runSetup(run: SetupRun): Promise<boolean> {
     });
   });
   clearTimeout(timer);
-  // What the script left running in its group (a server started with &) ends with it.
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // Nothing left.
-  }
+  // What the script left running (a server started with &) ends with it.
+  await stopping;
+  await endAll();
   const name = run.script;
   if (timedOut) throw new OrchestraError(`The setup script ${name} ran longer than ${run.timeoutSeconds} s and was stopped (setup.timeout in the config); its output is in ${run.logPath}.`);
   if (result.error) throw new OrchestraError(`The setup script ${name} could not run (${result.error.message}); its output is in ${run.logPath}.`);

@@ -11,7 +11,8 @@ import { assertSocketPathLength, ensurePrivateDir, type UserDirs } from '../core
 import type { AgentLaunch, LaunchedAgent, TerminalEvents, TerminalState, Terminals } from '../core/terminals.js';
 import { holderCommand, loginSessionContext } from '../platform/login-session.js';
 import { makePrivateDir, openPrivateFile, writePrivateFile } from '../platform/private-files.js';
-import { signalGroupOf, type ProcessIdentity } from '../platform/process-identity.js';
+import { isSameProcess, signalGroupOf, type ProcessIdentity } from '../platform/process-identity.js';
+import { hangUpTree } from '../platform/process-tree.js';
 import { ensurePtyHelperExecutable, PtyHelperError } from '../platform/pty-helper.js';
 import type { Logger } from './log.js';
 
@@ -28,7 +29,6 @@ const HOLDER_NODE_FLAGS = [
 ];
 const LAUNCH_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 15_000;
-const ORPHAN_GRACE_MS = 2000;
 const EARLY_EXIT_MS = 600;
 
 
@@ -327,9 +327,11 @@ export class HolderSupervisor implements Terminals {
     const meta = this.readMeta(key);
     if (!meta || meta.pid === holder.pid) for (const file of [this.metaPath(key), this.socketPath(key)]) rmSync(file, { force: true });
     // Only the agent that was recorded: after a reboot, or long after, its pid may be anybody's.
-    if (holder.orphaned && signalGroupOf(holder.agent, 'SIGHUP')) {
-      // One that ignores the hang-up is not left running unseen.
-      setTimeout(() => signalGroupOf(holder.agent, 'SIGKILL'), ORPHAN_GRACE_MS).unref();
+    // Its terminal keeper (src/holder/terminal-keeper.ts) kept it from being hung up with its
+    // holder, so its whole tree is there to be ended, before its end is recorded: a start
+    // that follows finds nothing of it. (The keeper does the same; either suffices.)
+    if (holder.orphaned && isSameProcess(holder.agent) && !(await hangUpTree(holder.agent))) {
+      this.log.warn(`task ${task.id}:${task.slug}: some processes of its agent (pid ${holder.agent.pid}) did not end after SIGKILL`);
     }
     try {
       await this.events.exited(task, exit, cause);

@@ -1,19 +1,25 @@
 import { readSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { spawn, type IPty } from 'node-pty';
 import type { ExitStatus } from '../../protocol/holder.js';
+import { processStartTime, type ProcessIdentity } from '../platform/process-identity.js';
+import { endProcessTree } from '../platform/process-tree.js';
+import { TerminalKeeper } from './terminal-keeper.js';
 
 /** How long each polite step of a stop waits before the next, firmer one. */
 const STOP_STEP_MS = 3000;
 
 /**
  * The agent under its pseudo-terminal. The agent leads its own session and process group
- * (node-pty makes it so), which lets a stop reach every process it started.
+ * (node-pty makes it so). Its end is reported once nothing it started is left running.
  */
 export class AgentPty {
   private readonly pty: IPty;
+  /** Recorded at the start, so that its tree is known by identity after it has gone. */
+  readonly identity: ProcessIdentity;
   private exitStatus: ExitStatus | undefined;
   private readonly exited: Promise<ExitStatus>;
+  /** Stops under way, which the exit waits for. */
+  private readonly stops: Promise<unknown>[] = [];
   private readonly dataListeners: ((data: Uint8Array) => void)[] = [];
 
   constructor(command: string[], options: { cwd: string; env: Record<string, string>; cols: number; rows: number }) {
@@ -27,14 +33,23 @@ export class AgentPty {
       // Bytes, not strings: clients get exactly what the agent wrote.
       encoding: null,
     });
+    this.identity = { pid: this.pty.pid, start: processStartTime(this.pty.pid) };
+    const keeper = TerminalKeeper.start((this.pty as unknown as { fd?: number }).fd, this.identity);
     this.pty.onData((data) => this.emitData(data as unknown as Buffer));
     drainBeforeExit(this.pty, (data) => this.emitData(data));
     // node-pty reports the exit once it has closed the PTY, which drainBeforeExit holds back
     // until the PTY has been read to its end: the agent's last output arrives before this.
     this.exited = new Promise((resolve) =>
       this.pty.onExit(({ exitCode, signal }) => {
-        this.exitStatus = signal ? { code: null, signal } : { code: exitCode, signal: null };
-        resolve(this.exitStatus);
+        const status: ExitStatus = signal ? { code: null, signal } : { code: exitCode, signal: null };
+        this.exitStatus = status;
+        // What an agent that ended by itself left in its group, and what that started, ends
+        // with it; the rest of its tree went out of reach when its children reparented.
+        const leftovers = this.stops.length > 0 ? Promise.all(this.stops) : endProcessTree([this.identity], ['SIGTERM', 'SIGKILL'], STOP_STEP_MS);
+        void leftovers.then(() => {
+          keeper.letGo();
+          resolve(status);
+        });
       }),
     );
   }
@@ -79,21 +94,14 @@ export class AgentPty {
   }
 
   /**
-   * Ends the agent and everything in its process group: SIGINT, then SIGTERM, then SIGKILL,
-   * each after the previous had STOP_STEP_MS to work (`force` kills at once). Processes the
-   * agent left behind in its group are killed once it has exited.
+   * Ends the agent and everything it started, in every process group and session it made
+   * (endProcessTree): SIGINT, then SIGTERM, then SIGKILL, each after the previous had
+   * STOP_STEP_MS to work, or as soon as the agent itself has ended (`force` kills at once).
+   * Resolves once all of it is gone.
    */
-  async stop(force: boolean): Promise<ExitStatus> {
-    const steps: NodeJS.Signals[] = force ? ['SIGKILL'] : ['SIGINT', 'SIGTERM', 'SIGKILL'];
-    for (const signal of steps) {
-      if (!this.alive) break;
-      this.signalGroup(signal);
-      const done = await Promise.race([this.exited.then(() => true), delay(STOP_STEP_MS, false, { ref: false })]);
-      if (done) break;
-    }
-    const status = await this.exited;
-    this.signalGroup('SIGKILL');
-    return status;
+  stop(force: boolean): Promise<ExitStatus> {
+    if (this.alive) this.stops.push(endProcessTree([this.identity], force ? ['SIGKILL'] : ['SIGINT', 'SIGTERM', 'SIGKILL'], STOP_STEP_MS));
+    return this.exited;
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs
 import { dirname } from 'node:path';
 import { DEFAULT_HOLDER_REFRESH_MS, HOLDER_PROTOCOL_VERSION, LAST_SCREEN_END, LAST_SCREEN_START, type ExitStatus, type HolderMeta, type HolderSpec } from '../../protocol/holder.js';
 import { writePrivateFile } from '../platform/private-files.js';
-import { processStartTime } from '../platform/process-identity.js';
 import { AgentPty } from './agent-pty.js';
 import { HolderServer } from './holder-server.js';
 import { ScreenActivity } from './screen-activity.js';
@@ -24,8 +23,8 @@ async function main(specPath: string): Promise<void> {
   const mirror = new TerminalMirror(spec.cols, spec.rows, spec.scrollback);
   const activity = new ScreenActivity(mirror, spec.activity);
   let agent: AgentPty | undefined;
-  let agentStart: string | undefined;
-  const identity = () => ({ pid: process.pid, agent_pid: agent?.pid ?? 0, agent_start: agentStart, task: spec.task, agent: spec.agent, started });
+  // The agent's start is recorded with its pid, so that nobody signals whoever has the pid once the agent is gone.
+  const identity = () => ({ pid: process.pid, agent_pid: agent?.pid ?? 0, agent_start: agent?.identity.start, task: spec.task, agent: spec.agent, started });
   // Listen before the agent starts, so that a second holder for the task fails without running a second agent.
   // What a client makes the agent draw (echoed keys, a redraw at a new size) is not the agent's work.
   const server = new HolderServer(spec.socket, identity, mirror, {
@@ -47,8 +46,6 @@ async function main(specPath: string): Promise<void> {
   activity.onChange((verdict) => server.setActivity({ t: 'activity', ...verdict }));
   await server.listen();
   agent = new AgentPty(spec.command, { cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows });
-  // Recorded with the pid, so that nobody signals whoever has the pid once the agent is gone.
-  agentStart = processStartTime(agent.pid);
 
   const writeMeta = (exit: ExitStatus | null) => {
     // Once a daemon has cleared this holder's files, a new holder of the task may own them.

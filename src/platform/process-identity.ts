@@ -20,16 +20,44 @@ export interface StartTimeProbe {
   psStart(pid: number): string;
 }
 
+/** ps in the C locale and UTC: the same start prints the same wherever and whenever ps runs. */
+export const PS_ENV: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', TZ: 'UTC' };
+
 const realProbe: StartTimeProbe = {
   readFile: (path) => readFileSync(path, 'utf8'),
   psStart: (pid) => {
     try {
-      return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'ignore'] });
+      return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: PS_ENV, stdio: ['ignore', 'pipe', 'ignore'] });
     } catch {
       return ''; // ps exits 1 when no process has that pid.
     }
   },
 };
+
+/** The boot's id, which makes Linux's start ticks (counted from boot) unique across boots. */
+export const LINUX_BOOT_ID = '/proc/sys/kernel/random/boot_id';
+
+/**
+ * The fields of a Linux `/proc/<pid>/stat` after the name (state, ppid, pgrp, session, …;
+ * the start in ticks is the 20th of them), or undefined if it does not read as one. The name
+ * may hold spaces and parentheses, so the fields start after its last ')'.
+ */
+export function procStatFields(stat: string): string[] | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = stat.slice(close + 2).trim().split(' ');
+  return fields.length >= 20 && /^\d+$/.test(fields[19]!) ? fields : undefined;
+}
+
+/** A Linux start time as processStartTime gives it: the boot's id and the start's ticks. */
+export function linuxStart(boot: string, fields: string[]): string {
+  return `${boot.trim()}:${fields[19]}`;
+}
+
+/** A ps start time (lstart) as processStartTime gives it: trimmed, runs of spaces folded. */
+export function psStart(lstart: string): string {
+  return lstart.trim().replace(/\s+/g, ' ');
+}
 
 /**
  * When process `pid` started, as a string that differs between any two processes that had
@@ -45,17 +73,14 @@ export function processStartTime(pid: number, platform: NodeJS.Platform = proces
     let boot: string;
     try {
       stat = probe.readFile(`/proc/${pid}/stat`);
-      boot = probe.readFile('/proc/sys/kernel/random/boot_id').trim();
+      boot = probe.readFile(LINUX_BOOT_ID);
     } catch {
       return undefined;
     }
-    // pid (comm) state ppid … starttime is field 22; comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = fields[19];
-    return ticks && /^\d+$/.test(ticks) ? `${boot}:${ticks}` : undefined;
+    const fields = procStatFields(stat);
+    return fields ? linuxStart(boot, fields) : undefined;
   }
-  const start = probe.psStart(pid).trim().replace(/\s+/g, ' ');
-  return start || undefined;
+  return psStart(probe.psStart(pid)) || undefined;
 }
 
 /** This process's own identity, for records that others will check before they signal it. */
