@@ -6,8 +6,14 @@ import { z } from 'zod';
  * operation; protocol/daemon.ts derives the parameter types from them.
  */
 
-const cwd = z.string().min(1);
-const ref = z.string().min(1);
+/**
+ * Lengths no honest request comes near (a path, a task or branch name): a client that sends
+ * a 7 MB name is refused before any work, which would copy it several times over.
+ */
+const cwd = z.string().min(1).max(4096);
+const ref = z.string().min(1).max(1024);
+const name = z.string().min(1).max(1024);
+const slug = z.string().max(1024);
 
 export const Params = {
   /** `token` and `project`: an agent's credentials (ORCHESTRA_TOKEN, ORCHESTRA_PROJECT_ROOT), which limit the connection to that project. */
@@ -15,20 +21,20 @@ export const Params = {
   none: z.object({}).optional(),
   project: z.object({ cwd }),
   taskRef: z.object({ cwd, ref }),
-  prepareTask: z.object({ cwd, slug: z.string(), base_branch: z.string().min(1).optional(), agent: z.string().min(1).optional() }),
+  prepareTask: z.object({ cwd, slug, base_branch: name.optional(), agent: name.optional() }),
   createTask: z.object({
     cwd,
-    slug: z.string(),
-    base_branch: z.string().min(1).optional(),
-    agent: z.string().min(1).optional(),
+    slug,
+    base_branch: name.optional(),
+    agent: name.optional(),
     description: z.string(),
   }),
   listTasks: z.object({ cwd: cwd.optional(), all: z.boolean().optional() }),
-  setStatus: z.object({ cwd, ref, status: z.string() }),
+  setStatus: z.object({ cwd, ref, status: z.string().max(1024) }),
   startTask: z.object({
     cwd,
     ref,
-    agent: z.string().min(1).optional(),
+    agent: name.optional(),
     skip_setup: z.boolean().optional(),
     /** The environment of the shell that ran `start`: the agent gets it (API keys, PATH). */
     env: z.record(z.string(), z.string()),
@@ -40,7 +46,7 @@ export const Params = {
   report: z.object({
     cwd,
     ref,
-    event: z.string().min(1),
+    event: name,
     data: z.record(z.string(), z.unknown()).optional(),
     /** When the hook started (ms since the epoch): hooks that run side by side may arrive out of order. */
     at: z.number().optional(),

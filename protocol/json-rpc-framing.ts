@@ -27,6 +27,11 @@ export class JsonRpcFramer {
     private readonly maxMessageBytes: number,
   ) {}
 
+  /** Bytes held for a message not yet whole: a header being read, or the body received so far. */
+  get pendingBytes(): number {
+    return this.head.length + (this.body?.received ?? 0);
+  }
+
   /** Takes the next bytes; returns the bodies completed by them. Throws FramingError for bytes that break the framing. */
   push(chunk: Buffer): string[] {
     const bodies: string[] = [];

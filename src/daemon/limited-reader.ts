@@ -2,8 +2,23 @@ import type { Socket } from 'node:net';
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message, type ResponseMessage } from 'vscode-jsonrpc';
 import { FramingError, JsonRpcFramer } from '../../protocol/json-rpc-framing.js';
 
-/** The largest request the daemon takes: a task's description and the environment of `start` fit many times over. */
-export const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+/**
+ * The largest request the daemon takes: a task's description (a million tokens of it) and
+ * the environment of `start` fit. A request is copied a few times while it is read and
+ * parsed, so this times the requests that can arrive at once is what a flood costs.
+ */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Bytes of unfinished requests that all clients together may make the daemon hold: each may
+ * send up to MAX_REQUEST_BYTES, but 512 connections each halfway through one would hold 1 GiB.
+ */
+export const MAX_PENDING_REQUEST_BYTES = 24 * 1024 * 1024;
+
+/** The bytes of unfinished requests the daemon holds for all its clients, shared by their readers. */
+export class PendingRequestBytes {
+  total = 0;
+}
 
 /** What the reader tells the connection it reads for. */
 export interface ReaderHooks {
@@ -39,11 +54,23 @@ export class LimitedSocketReader extends AbstractMessageReader {
    */
   private readonly unanswered = new Set<string>();
 
+  /** What this connection adds to `pending` now. */
+  private holding = 0;
+
   constructor(
     private readonly socket: Socket,
     private readonly hooks: ReaderHooks,
+    private readonly pending: PendingRequestBytes,
   ) {
     super();
+  }
+
+  /** Counts what the framer holds now against every client's budget; false when that is spent. */
+  private account(): boolean {
+    const now = this.failed ? 0 : this.framer.pendingBytes;
+    this.pending.total += now - this.holding;
+    this.holding = now;
+    return this.pending.total <= MAX_PENDING_REQUEST_BYTES;
   }
 
   listen(callback: DataCallback): Disposable {
@@ -54,9 +81,13 @@ export class LimitedSocketReader extends AbstractMessageReader {
       } catch (error) {
         return this.refuse(error instanceof FramingError ? `sent ${error.message}` : String(error));
       }
+      if (!this.account()) return this.refuse(`sent part of a request while the daemon holds ${MAX_PENDING_REQUEST_BYTES / 1024 / 1024} MiB of unfinished requests already`);
       this.handOn();
     };
-    const onClose = () => this.fireClose();
+    const onClose = () => {
+      this.release();
+      this.fireClose();
+    };
     this.socket.on('data', onData);
     this.socket.on('close', onClose);
     return {
@@ -124,6 +155,13 @@ export class LimitedSocketReader extends AbstractMessageReader {
 
   private refuse(why: string): void {
     this.failed = true;
+    this.release();
     this.fireError(new Error(`the client ${why}`));
+  }
+
+  /** What this connection held counts no more: it is closing. */
+  private release(): void {
+    this.pending.total -= this.holding;
+    this.holding = 0;
   }
 }

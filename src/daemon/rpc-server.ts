@@ -8,7 +8,7 @@ import { frame } from '../../protocol/json-rpc-framing.js';
 import { errorMessage, OrchestraError } from '../core/errors.js';
 import { listenExclusive } from './exclusive-listen.js';
 import { ConnectionDeadline } from './connection-deadline.js';
-import { LimitedSocketReader } from './limited-reader.js';
+import { LimitedSocketReader, PendingRequestBytes } from './limited-reader.js';
 import { LimitedSocketWriter } from './limited-writer.js';
 import type { Logger } from './log.js';
 
@@ -59,6 +59,8 @@ export class RpcServer {
   private readonly server: Server;
   private readonly routes: Route[] = [];
   private readonly connections = new Set<{ socket: Socket; connection: MessageConnection }>();
+  /** The bytes of unfinished requests held for all clients together (MAX_PENDING_REQUEST_BYTES). */
+  private readonly pendingRequests = new PendingRequestBytes();
   /** The inode of the socket this server made: a socket at the path with another is not its own. */
   private socketInode = 0;
   /** Asked before every request of a limited connection; refuses everything until set. */
@@ -170,7 +172,7 @@ export class RpcServer {
       send: (message) => void writer.write(message),
       heard: () => deadline.heard(),
       requested: update,
-    });
+    }, this.pendingRequests);
     const connection = createMessageConnection(reader, writer, {
       // Once the client is gone, each message that was still to go fails: no news, and not worth a line each.
       error: (message) => open && this.log.error(message),

@@ -11,6 +11,7 @@ import { frame } from '../../protocol/json-rpc-framing.js';
 import { userDirs } from '../../src/core/paths.js';
 import { holderKey } from '../../src/core/terminals.js';
 import { VERSION } from '../../src/core/version.js';
+import { MAX_PENDING_REQUEST_BYTES, MAX_REQUEST_BYTES } from '../../src/daemon/limited-reader.js';
 import { MAX_CONNECTIONS } from '../../src/daemon/rpc-server.js';
 import { processMemory } from '../../src/platform/process-memory.js';
 import { CLI, Sandbox, waitFor } from '../helpers/sandbox.js';
@@ -75,6 +76,20 @@ describe("the daemon's limits", () => {
     socket.write('Content-Length: 1073741824\r\n\r\n{"jsonrpc":"2.0"');
     await done;
     assert.ok(await answers());
+  });
+
+  it('holds a bounded amount of unfinished requests for all clients together, closing the one past it', async () => {
+    // Each client sends three quarters of a request as large as allowed, and no more.
+    const part = Math.floor(MAX_REQUEST_BYTES * 0.75);
+    const clients = Math.ceil(MAX_PENDING_REQUEST_BYTES / part) + 2;
+    const sockets = await Promise.all(Array.from({ length: clients }, () => open()));
+    const ends = sockets.map((socket) => closed(socket).then(() => socket));
+    for (const socket of sockets) socket.write(`Content-Length: ${MAX_REQUEST_BYTES}\r\n\r\n${'x'.repeat(part)}`);
+    const first = await Promise.race(ends);
+    assert.ok(sockets.includes(first), 'one client was closed');
+    assert.match(log(), /dropping a client connection: the client sent part of a request while the daemon holds 24 MiB of unfinished requests already/);
+    assert.ok(await answers(), 'the others are served meanwhile');
+    for (const socket of sockets) socket.destroy();
   });
 
   it('answers a request with "id": null with an error instead of leaving it unanswered', async () => {

@@ -10,6 +10,7 @@ import { HolderConnection } from '../../protocol/holder-client.js';
 import { encodeFrame, HOLDER_PROTOCOL_VERSION } from '../../protocol/holder.js';
 import { frame, JsonRpcFramer } from '../../protocol/json-rpc-framing.js';
 import { daemonSocketPath } from '../../src/core/paths.js';
+import { MAX_REQUEST_BYTES } from '../../src/daemon/limited-reader.js';
 import { FaultWorld, PeakMemory, Tally } from './harness.js';
 
 const DAEMON_MAX_MIB = 200;
@@ -111,13 +112,13 @@ test('floods', async (t) => {
       );
     });
 
-    await t.test('the daemon serves on through 4 requests of 7.5 MiB at once (its limit is 8 MiB each), within 200 MiB', () =>
+    await t.test('the daemon serves on through 4 requests of nearly its limit each at once, within 200 MiB', () =>
       daemonFlood(() =>
         Promise.all(
           Array.from({ length: 4 }, async () => {
             const socket = await daemonSocket();
             socket.resume();
-            socket.write(frame({ jsonrpc: '2.0', id: 1, method: Methods.prepareTask.method, params: { cwd: world.repo, slug: 'x'.repeat(7.5 * 2 ** 20) } }));
+            socket.write(frame({ jsonrpc: '2.0', id: 1, method: Methods.prepareTask.method, params: { cwd: world.repo, slug: 'x'.repeat(MAX_REQUEST_BYTES - 2 ** 16) } }));
             await first(socket, 'data', 'close');
             socket.destroy();
           }),
