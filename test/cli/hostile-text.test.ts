@@ -84,8 +84,12 @@ describe('hostile text in task files', () => {
     const unreadable = await sandbox.run(['show', '2'], { cwd: repo });
     assert.equal(unreadable.code, 1);
     assertShown(unreadable.stderr, [`status 'st${SHOWN}'`], 'the error of show');
-    const unknownAgent = await sandbox.run(['start', '1'], { cwd: repo });
-    assert.equal(unknownAgent.code, 2);
+    // Task 1 says it was merged (and has no branch), which start refuses first, quoting that commit.
+    const merged = await sandbox.run(['start', '1'], { cwd: repo });
+    assert.equal(merged.code, 1, merged.stderr);
+    assertShown(merged.stderr, ['merged into its base branch as \\x1b[2J'], 'the refusal of start');
+    const unknownAgent = await sandbox.run(['start', '3', '--agent', `ag${HOSTILE}`], { cwd: repo });
+    assert.equal(unknownAgent.code, 2, unknownAgent.stderr);
     assertShown(unknownAgent.stderr, [`There is no agent profile 'ag${SHOWN}'`], 'the error of start');
   });
 
