@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_DESCRIPTION_BYTES } from './daemon.js';
 
 /**
  * Schemas of the daemon's request parameters. The daemon validates every request against
@@ -27,7 +28,7 @@ export const Params = {
     slug,
     base_branch: name.optional(),
     agent: name.optional(),
-    description: z.string(),
+    description: z.string().max(MAX_DESCRIPTION_BYTES),
   }),
   listTasks: z.object({ cwd: cwd.optional(), all: z.boolean().optional() }),
   setStatus: z.object({ cwd, ref, status: z.string().max(1024) }),

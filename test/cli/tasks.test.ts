@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MAX_DESCRIPTION_BYTES } from '../../protocol/daemon.js';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -288,5 +289,11 @@ describe('new on a pipe', () => {
     child.stdin.end(description);
     assert.equal(await exited, 0, stderr);
     assert.equal(JSON.parse(stdout).description, description);
+  });
+
+  it('new refuses a description larger than a task takes, in a sentence, before the daemon sees it', async () => {
+    const repo = sandbox.repo('huge');
+    const result = await sandbox.run(['new', 'huge'], { cwd: repo, input: 'x'.repeat(MAX_DESCRIPTION_BYTES + 1) });
+    assert.deepEqual([result.code, result.stderr], [2, `orchestra: The description is 3.0 MiB, more than a task takes (3 MiB), so no task was created; put the material in a file of the repository and have the description point at it.\n`]);
   });
 });

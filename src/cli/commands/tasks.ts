@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { Methods, type PrepareTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
+import { MAX_DESCRIPTION_BYTES, Methods, type PrepareTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
 import { terminalSafe, terminalSafeFields } from '../../client/text.js';
 import { OrchestraError, UsageError } from '../../core/errors.js';
 import { mergedAway } from '../../core/merged-away.js';
@@ -67,6 +67,10 @@ const TEMPLATE_NOTE = (slug: string, base: string, agent: string) =>
 function nonEmpty(description: string): string {
   if (description.trim() === '') {
     throw new UsageError('The description is empty, so no task was created; say what the agent should do with -m TEXT, on stdin, or in the editor.');
+  }
+  const bytes = Buffer.byteLength(description);
+  if (bytes > MAX_DESCRIPTION_BYTES) {
+    throw new UsageError(`The description is ${(bytes / 2 ** 20).toFixed(1)} MiB, more than a task takes (${MAX_DESCRIPTION_BYTES / 2 ** 20} MiB), so no task was created; put the material in a file of the repository and have the description point at it.`);
   }
   return description;
 }
