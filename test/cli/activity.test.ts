@@ -75,7 +75,8 @@ describe('what agents are doing: their screens, their hooks, the status that fol
   it('follows an agent without hooks by its screen: running while it changes, idle when quiet, waiting at a question', async () => {
     await sandbox.ok(['new', 'alt', '-m', 'Alternate', '--agent', 'alternating'], { cwd: repo });
     await sandbox.ok(['start', 'alt'], { cwd: repo });
-    assert.equal((await task('alt')).status, 'running', 'working from the start');
+    // Running from the start, which the log's change to idle shows (a look at the task after
+    // start may come after the 1 s quiet on a loaded machine).
     await statusIs('alt', 'idle');
     assert.match(await log('alt'), /status running → idle \(the screen has not changed for 1 s\)/);
 
