@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { verifyPrivate } from '../src/platform/runtime-dir.js';
 import {
   encodeFrame,
@@ -13,6 +14,9 @@ import {
 /** Nothing serves the socket: the holder has gone (or never was). */
 export class HolderGoneError extends Error {}
 
+/** A holder from before `type` gets the text, then Enter this much later as its own input. */
+const UNTYPING_HOLDER_ENTER_DELAY_MS = 200;
+
 /**
  * A client's connection to a holder: the hello exchange, then messages both ways. Used
  * by `attach` and `peek` straight from the CLI, and by the daemon to supervise.
@@ -20,9 +24,13 @@ export class HolderGoneError extends Error {}
 export class HolderConnection {
   private listener: ((message: HolderMessage) => void) | undefined;
   private closeListener: () => void = () => {};
-  private nextScreenId = 1;
+  private nextRequestId = 1;
   private readonly screens = new Map<number, (text: string) => void>();
+  private readonly typings = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private closed = false;
+  /** What the holder said before it hung up: the agent's exit, or its refusal of this client. */
+  private agentExited = false;
+  private refusal: string | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -46,6 +54,13 @@ export class HolderConnection {
       this.closed = true;
       for (const resolve of this.screens.values()) resolve('');
       this.screens.clear();
+      const why = this.agentExited
+        ? 'the agent exited before the text was typed'
+        : this.refusal
+          ? `the holder refused: ${this.refusal}`
+          : 'the holder closed the connection before the text was typed';
+      for (const typing of this.typings.values()) typing.reject(new HolderGoneError(why));
+      this.typings.clear();
       this.closeListener();
     });
   }
@@ -117,12 +132,34 @@ export class HolderConnection {
 
   /** The current screen as text (or with colours); '' when the holder went away meanwhile. */
   screen(lines: number, ansi: boolean): Promise<string> {
-    const id = this.nextScreenId++;
+    const id = this.nextRequestId++;
     return new Promise((resolve) => {
       if (this.closed) return resolve('');
       this.screens.set(id, resolve);
       this.send({ t: 'screen', id, lines, ansi });
     });
+  }
+
+  /**
+   * Types `text` into the agent as a person does, and with `enter` presses Enter once the
+   * app has taken the text (the holder's `type`); resolves once the holder has done so.
+   */
+  type(text: string, enter: boolean): Promise<void> {
+    if (!this.hello.typing) return this.typeAsInput(text, enter);
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new HolderGoneError('the holder closed the connection'));
+      this.typings.set(id, { resolve, reject });
+      this.send({ t: 'type', id, text, enter });
+    });
+  }
+
+  /** For a holder from before `type`: the text as it is, and Enter a moment later in a write of its own. */
+  private async typeAsInput(text: string, enter: boolean): Promise<void> {
+    this.send({ t: 'input', data: Buffer.from(text) });
+    if (!enter) return;
+    if (text !== '') await delay(UNTYPING_HOLDER_ENTER_DELAY_MS);
+    this.send({ t: 'input', data: Buffer.from('\r') });
   }
 
   close(): void {
@@ -138,6 +175,13 @@ export class HolderConnection {
   }
 
   private dispatch(message: HolderMessage): void {
+    if (message.t === 'exit') this.agentExited = true;
+    if (message.t === 'error') this.refusal = message.message.replace(/\.$/, '');
+    if (message.t === 'typed') {
+      this.typings.get(message.id)?.resolve();
+      this.typings.delete(message.id);
+      return;
+    }
     if (message.t === 'screen') {
       this.screens.get(message.id)?.(message.text);
       this.screens.delete(message.id);

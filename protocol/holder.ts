@@ -79,6 +79,18 @@ export interface InputMessage {
   t: 'input';
   data: Uint8Array;
 }
+/**
+ * Text to type as a person does (`orchestra send`): the holder sends it the way a terminal
+ * would (a bracketed paste when the app turned that on; a single character or text with
+ * control characters as keys) and, with `enter`, presses Enter as a key of its own once the
+ * app has taken the text. Requests are typed one after the other; each is answered `typed`.
+ */
+export interface TypeMessage {
+  t: 'type';
+  id: number;
+  text: string;
+  enter: boolean;
+}
 export interface ResizeMessage {
   t: 'resize';
   cols: number;
@@ -96,7 +108,7 @@ export interface StopRequest {
   t: 'stop';
   force: boolean;
 }
-export type ClientMessage = ClientHello | InputMessage | ResizeMessage | ScreenRequest | StopRequest;
+export type ClientMessage = ClientHello | InputMessage | TypeMessage | ResizeMessage | ScreenRequest | StopRequest;
 
 // ---- holder → client ----
 
@@ -113,6 +125,8 @@ export interface HolderHello {
   cols: number;
   rows: number;
   viewers: number;
+  /** The holder takes `type` messages; holders from before them lack it. */
+  typing?: boolean;
 }
 /** The screen as it is, to be written to a fresh terminal; live output follows it without gap or overlap. */
 export interface SnapshotMessage {
@@ -135,6 +149,11 @@ export interface ScreenReply {
   t: 'screen';
   id: number;
   text: string;
+}
+/** The `type` request `id` is done: its text and Enter have been written. */
+export interface TypedMessage {
+  t: 'typed';
+  id: number;
 }
 /** Sent to control clients whenever the number of viewers changes. */
 export interface ViewersMessage {
@@ -163,7 +182,7 @@ export interface ErrorMessage {
   t: 'error';
   message: string;
 }
-export type HolderMessage = HolderHello | SnapshotMessage | OutputMessage | ScreenReply | ViewersMessage | ActivityMessage | ExitMessage | ErrorMessage;
+export type HolderMessage = HolderHello | SnapshotMessage | OutputMessage | ScreenReply | TypedMessage | ViewersMessage | ActivityMessage | ExitMessage | ErrorMessage;
 
 /**
  * How the daemon tells a new holder what to run: a JSON file, 0600, that the holder reads
@@ -304,6 +323,10 @@ export function parseClientMessage(raw: Record<string, unknown> & { t: string })
     case 'input':
       if (!(raw.data instanceof Uint8Array) && typeof raw.data !== 'string') bad('without data');
       return { t: 'input', data: typeof raw.data === 'string' ? Buffer.from(raw.data) : raw.data as Uint8Array };
+    case 'type':
+      if (typeof raw.id !== 'number') bad('without an id');
+      if (typeof raw.text !== 'string') bad('without text');
+      return { t: 'type', id: raw.id as number, text: raw.text as string, enter: raw.enter === true };
     case 'resize':
       if (!isCols(raw.cols) || !isRows(raw.rows)) bad(`without a valid size (at most ${MAX_COLS}×${MAX_ROWS})`);
       return raw as unknown as ResizeMessage;

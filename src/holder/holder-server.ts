@@ -17,6 +17,7 @@ import {
 } from '../../protocol/holder.js';
 import type { TerminalMirror } from './terminal-mirror.js';
 import { withoutReplies } from './terminal-replies.js';
+import { Typist } from './typist.js';
 
 /**
  * A client connection. `syncing` clients wait for their snapshot and queue the output
@@ -40,6 +41,9 @@ export const MAX_SCREENS_IN_FLIGHT = 8;
 /** Input the agent has not read yet, past which a client's typing is refused rather than queued without end. */
 export const MAX_INPUT_QUEUED = 1024 * 1024;
 
+/** Texts to type that may wait at once, from all clients: each waits for the app to take the one before. */
+export const MAX_TYPING_WAITING = 32;
+
 /**
  * How long a new connection has to say hello. After hello there is no time limit: a viewer
  * may watch for hours without a key, and the daemon's control connection lasts as long as
@@ -60,7 +64,7 @@ export interface AgentControl {
 }
 
 /** The hello fields that describe the holder; the server adds the rest. */
-export type HolderIdentity = Omit<HolderHello, 't' | 'version' | 'cols' | 'rows' | 'viewers'>;
+export type HolderIdentity = Omit<HolderHello, 't' | 'version' | 'cols' | 'rows' | 'viewers' | 'typing'>;
 
 /**
  * Serves the holder's socket: hands each viewer a snapshot of the screen followed by the
@@ -77,6 +81,8 @@ export class HolderServer {
   private socketInode = 0;
   /** The latest verdict on what the agent does, for controllers (the daemon). */
   private activity: ActivityMessage = { t: 'activity', state: 'running', reason: '', cause: 'the agent started' };
+  /** Types clients' texts as a person would: it sees the app's modes in the mirror and its output here. */
+  private readonly typist: Typist;
 
   constructor(
     private readonly socketPath: string,
@@ -85,6 +91,11 @@ export class HolderServer {
     private readonly agent: AgentControl,
   ) {
     this.server = createServer((socket) => this.accept(socket));
+    this.typist = new Typist({
+      write: (data) => agent.write(Buffer.from(data)),
+      inputQueued: () => agent.inputQueued(),
+      inputModes: () => new Promise((resolve) => mirror.afterWrites(() => resolve(mirror.inputModes()))),
+    });
     // A viewer draws one screen: when the app switches screens, streaming viewers get the
     // other screen's content as a fresh snapshot (clients drop the switch itself). Syncing
     // viewers already wait for a snapshot taken after this point.
@@ -148,6 +159,7 @@ export class HolderServer {
 
   /** New bytes from the agent, already written to the mirror. */
   output(data: Uint8Array): void {
+    this.typist.outputArrived();
     // One frame for every viewer: encoded once, on the first viewer that streams.
     let frame: Buffer | undefined;
     for (const client of this.clients) {
@@ -223,7 +235,7 @@ export class HolderServer {
       client.role = message.role;
       client.cols = message.cols;
       client.rows = message.rows;
-      this.send(client, { t: 'hello', version: HOLDER_PROTOCOL_VERSION, ...this.identity(), cols: this.mirror.cols, rows: this.mirror.rows, viewers: this.viewers });
+      this.send(client, { t: 'hello', version: HOLDER_PROTOCOL_VERSION, ...this.identity(), cols: this.mirror.cols, rows: this.mirror.rows, viewers: this.viewers, typing: true });
       if (client.role === 'control') return this.send(client, this.activity);
       if (client.role === 'viewer') {
         // One repaint per attach, so the agent draws for this viewer (a size change does it anyway).
@@ -237,7 +249,7 @@ export class HolderServer {
       case 'input': {
         if (client.role === 'readonly' || client.role === 'preview') return;
         // An agent that does not read its input (busy, or stuck) is not fed without end.
-        if (this.agent.inputQueued() + message.data.length > MAX_INPUT_QUEUED) return this.refuse(client, `typed more than the agent reads (${MAX_INPUT_QUEUED / 1024} KiB wait for it already)`);
+        if (this.inputWaiting() + message.data.length > MAX_INPUT_QUEUED) return this.refuse(client, TYPED_TOO_MUCH);
         if (client.role !== 'viewer' || this.sizeOwner === client) return this.agent.write(message.data);
         // Another viewer: its terminal's answers are dropped (the owner's answer), and only
         // real keys make it the owner.
@@ -245,6 +257,13 @@ export class HolderServer {
         if (keys.length === 0) return;
         this.takeSize(client);
         this.agent.write(keys);
+        return;
+      }
+      case 'type': {
+        if (client.role === 'readonly' || client.role === 'preview') return;
+        if (this.typist.waiting >= MAX_TYPING_WAITING) return this.refuse(client, `asked to type more than ${MAX_TYPING_WAITING} texts at once`);
+        if (this.inputWaiting() + Buffer.byteLength(message.text) > MAX_INPUT_QUEUED) return this.refuse(client, TYPED_TOO_MUCH);
+        void this.typist.type(message.text, message.enter).then(() => this.clients.has(client) && this.send(client, { t: 'typed', id: message.id }));
         return;
       }
       case 'resize':
@@ -273,6 +292,11 @@ export class HolderServer {
       case 'hello':
         return this.refuse(client, 'sent hello twice');
     }
+  }
+
+  /** Input on its way to the agent: written and not read yet, or waiting to be typed. */
+  private inputWaiting(): number {
+    return this.agent.inputQueued() + this.typist.bytesWaiting;
   }
 
   /**
@@ -347,6 +371,8 @@ export class HolderServer {
     for (const client of this.clients) if (client.role === 'control') this.send(client, { t: 'viewers', count });
   }
 }
+
+const TYPED_TOO_MUCH = `typed more than the agent reads (${MAX_INPUT_QUEUED / 1024} KiB wait for it already)`;
 
 /** Whether a client of this role is a person looking at the terminal (counted as a viewer). */
 function isPerson(role: Role | undefined): boolean {

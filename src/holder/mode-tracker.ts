@@ -64,11 +64,17 @@ export class ModeTracker {
     if (this.scrollRegion) out += `\x1b[${this.scrollRegion[0]};${this.scrollRegion[1]}r`;
     if (this.mouseEncoding) out += `\x1b[?${this.mouseEncoding}h`;
     if (this.cursorStyle !== undefined) out += `\x1b[${this.cursorStyle} q`;
-    const flags = this.stack()[this.stack().length - 1]!;
+    const flags = this.keyboardFlags;
     if (flags) out += `\x1b[>${flags}u`;
     if (this.title) out += `\x1b]2;${this.title}\x07`;
     out += this.cursorHidden ? '\x1b[?25l' : '\x1b[?25h';
     return out;
+  }
+
+  /** The kitty keyboard flags in force on the screen the app shows. */
+  get keyboardFlags(): number {
+    const stack = this.stack();
+    return stack[stack.length - 1]!;
   }
 
   private privateModes(params: (number | number[])[], on: boolean): boolean {

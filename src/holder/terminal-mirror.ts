@@ -2,6 +2,7 @@ import xtermHeadless, { type IBuffer } from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 
 import { ModeTracker } from './mode-tracker.js';
+import type { InputModes } from './typist.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
@@ -69,6 +70,11 @@ export class TerminalMirror {
   snapshot(): string {
     const buffer = this.terminal.buffer.active;
     return `${STATE_RESET}${this.activeScreen(true)}${this.modes.replay()}\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
+  }
+
+  /** How the app wants keys and pastes sent; call it inside afterWrites. */
+  inputModes(): InputModes {
+    return { bracketedPaste: this.terminal.modes.bracketedPasteMode, keyboardFlags: this.modes.keyboardFlags };
   }
 
   /** Calls `listener` when the app switches between its main and alternate screen (while parsing). */

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { processTable } from '../helpers/processes.js';
 import { alive, CLI, git, Sandbox, waitFor } from '../helpers/sandbox.js';
 import { TestTerminal } from '../helpers/terminal.js';
+
+/** A test agent whose input box, like Claude Code's, takes text and Enter in one read as a paste (test/helpers/prompt-app.ts). */
+const PROMPT_APP = fileURLToPath(new URL('../helpers/prompt-app.js', import.meta.url));
 
 /** Live processes (zombies are dead, waiting to be reaped) whose process group is `pgid` (the agent leads its own group). */
 function groupMembers(pgid: number): number[] {
@@ -74,6 +78,7 @@ describe('running agents', () => {
         `  quitter: { command: ${JSON.stringify(['/bin/sh', '-c', 'echo about to fail; sleep 1.5; exit 7'])} }`,
         `  screens: { command: ${JSON.stringify([process.execPath, '-e', SCREENS_AGENT])} }`,
         `  query: { command: ${JSON.stringify([process.execPath, '-e', QUERY_AGENT])} }`,
+        `  prompter: { command: ${JSON.stringify([process.execPath, PROMPT_APP, '--bracketed-paste'])} }`,
         `  counter: { command: ${JSON.stringify(['/bin/sh', '-c', 'seq 1 100; printf "\\033[1;31mred\\033[0m\\n"; exec sleep 300'])} }`,
         '',
       ].join('\n'),
@@ -409,5 +414,17 @@ describe('running agents', () => {
     }
     assert.ok(JSON.parse(await sandbox.ok(['show', 'viewers', '--json'], { cwd: repo })).alive, 'the agent goes on');
     await sandbox.ok(['stop', 'viewers'], { cwd: repo });
+  });
+
+  it('sends a prompt of several lines that the agent takes as one, and submits it', async () => {
+    await sandbox.ok(['new', 'prompted', '-m', 'x', '--agent', 'prompter'], { cwd: repo });
+    await sandbox.ok(['start', 'prompted'], { cwd: repo });
+    const screen = () => sandbox.ok(['peek', 'prompted'], { cwd: repo });
+    await waitFor(async () => (await screen()).includes('prompt app ready'), 'the agent to start');
+    await sandbox.ok(['send', 'prompted', 'Fix the tests.\nThen the docs.', '--enter'], { cwd: repo });
+    await waitFor(async () => (await screen()).includes('PROMPT (pasted) "Fix the tests.\\nThen the docs."'), 'the prompt to be submitted', 5000).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the agent's screen:\n${await screen()}`);
+    });
+    await sandbox.ok(['stop', 'prompted'], { cwd: repo });
   });
 });

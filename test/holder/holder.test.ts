@@ -317,3 +317,69 @@ describe('a holder whose clients ask too much', () => {
     control.close();
   });
 });
+
+describe('a holder typing as a person does', () => {
+  const PROMPT_APP = fileURLToPath(new URL('../helpers/prompt-app.js', import.meta.url));
+  const pasting = new TestHolder([process.execPath, PROMPT_APP, '--bracketed-paste']);
+  const plain = new TestHolder([process.execPath, PROMPT_APP]);
+
+  before(() => Promise.all([pasting.serving(), plain.serving()]));
+  after(() => {
+    pasting.cleanup();
+    plain.cleanup();
+  });
+
+  const showsLine = (control: HolderConnection, line: string, what: string) => waitFor(async () => (await control.screen(0, false)).split('\n').includes(line), what);
+  const ready = async (holder: TestHolder) => {
+    const control = await HolderConnection.open(holder.socket, { role: 'control', cols: 80, rows: 24 });
+    await showsLine(control, 'prompt app ready', 'the app to start');
+    return control;
+  };
+  /** The line the app prints for a prompt it was given. */
+  const submitted = (text: string, pasted: boolean) => `PROMPT ${pasted ? '(pasted) ' : ''}${JSON.stringify(text)}`;
+
+  for (const [name, holder, pasted] of [['with bracketed paste', pasting, true], ['without bracketed paste', plain, false]] as const) {
+    it(`submits text and lines as one prompt to an app ${name} that reads text and Enter in one read as a paste`, async () => {
+      const control = await ready(holder);
+      // What `send … --enter` wrote before: the app takes the Enter for a newline.
+      control.send({ t: 'input', data: Buffer.from('fix the tests\r') });
+      await showsLine(control, '> fix the tests⏎', 'the app to take the Enter as a newline');
+      await control.type('', true);
+      await showsLine(control, submitted('fix the tests\n', false), 'Enter on its own to submit');
+      await control.type('and the docs', true);
+      await showsLine(control, submitted('and the docs', pasted), 'the text to be submitted');
+      await control.type('one\ntwo\r\n\nthree', true);
+      await showsLine(control, submitted('one\ntwo\n\nthree', pasted), 'the lines to arrive as one prompt');
+      control.close();
+    });
+  }
+
+  it("types two clients' texts one after the other, never mixed", async () => {
+    const [first, second] = await Promise.all([ready(pasting), ready(pasting)]);
+    await Promise.all([first.type('from the first', true), second.type('from the second', true)]);
+    const prompts = () => first.screen(0, false).then((screen) => screen.split('\n').filter((line) => line.startsWith('PROMPT (pasted) "from the')).sort());
+    await waitFor(async () => /first.*second|second.*first/s.test((await prompts()).join('\n')), 'both texts to be submitted');
+    assert.deepEqual(await prompts(), [submitted('from the first', true), submitted('from the second', true)]);
+    first.close();
+    second.close();
+  });
+});
+
+describe('a holder asked to type too much', () => {
+  // An agent that reads nothing and draws nothing: each text waits the longest for it.
+  const deaf = new TestHolder(['/bin/sh', '-c', 'echo deaf; exec sleep 300']);
+
+  before(() => deaf.serving());
+  after(() => deaf.cleanup());
+
+  it('refuses a client that asks it to type more texts at once than it holds, and serves on', async () => {
+    const greedy = await HolderConnection.open(deaf.socket, { role: 'control', cols: 80, rows: 24 });
+    const refused = new Promise<string>((resolve) => greedy.onMessage((message) => message.t === 'error' && resolve(message.message)));
+    const typed = Array.from({ length: 40 }, (_, i) => greedy.type(`text ${i}`, true).catch((error: Error) => error.message));
+    assert.equal(await refused, 'The client asked to type more than 32 texts at once.');
+    assert.equal(await typed[39], 'the holder refused: The client asked to type more than 32 texts at once');
+    const control = await HolderConnection.open(deaf.socket, { role: 'control', cols: 80, rows: 24 });
+    assert.equal(typeof (await control.screen(0, false)), 'string', 'the holder serves on');
+    control.close();
+  });
+});

@@ -48,6 +48,21 @@ describe("the real Claude Code's status, from the hooks Orchestra gives it", () 
     await waitForTask(show, (t) => t.status === 'idle' && t.waiting === null && model.saw('Say hello.'));
     await sandbox.ok(['stop', 'asks'], { cwd: other });
   });
+
+  it('takes a long prompt of many lines from send --enter as one prompt, and submits it', async () => {
+    model.follow(() => ({ text: 'Noted.' }));
+    await sandbox.ok(['new', 'lines', '-m', 'Say hello.'], { cwd: repo });
+    await sandbox.ok(['start', 'lines'], { cwd: repo, env: claudeEnv(sandbox, url, home) });
+    const show = async () => JSON.parse(await sandbox.ok(['show', 'lines', '--json'], { cwd: repo }));
+    await waitForTask(show, (t) => t.status === 'idle' && model.saw('Say hello.') && model.streaming === 0);
+    // Long enough for Claude Code to count it as a paste: an Enter in the same read was a newline in its box.
+    const prompt = Array.from({ length: 20 }, (_, i) => `Line ${i + 1} of a long prompt, as one pastes a plan or a stack trace.`).join('\n');
+    await sandbox.ok(['send', 'lines', prompt, '--enter'], { cwd: repo });
+    await waitForTask(show, () => model.saw(JSON.stringify(prompt).slice(1, -1))).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the agent's screen:\n${await sandbox.ok(['peek', 'lines'], { cwd: repo })}`);
+    });
+    await sandbox.ok(['stop', 'lines'], { cwd: repo });
+  });
 });
 
 async function waitForTask(show: () => Promise<{ status: string; waiting: string | null }>, condition: (task: { status: string; waiting: string | null }) => boolean): Promise<void> {

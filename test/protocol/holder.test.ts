@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { HolderConnection } from '../../protocol/holder-client.js';
-import { encodeFrame, FrameDecoder, FrameError, HOLDER_PROTOCOL_VERSION, MAX_FRAME_BYTES, parseClientMessage, type HolderHello, type HolderMessage } from '../../protocol/holder.js';
+import { encodeFrame, FrameDecoder, FrameError, HOLDER_PROTOCOL_VERSION, MAX_FRAME_BYTES, parseClientMessage, type ClientMessage, type HolderHello, type HolderMessage } from '../../protocol/holder.js';
 import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe('the holder codec', () => {
@@ -38,6 +38,39 @@ describe('the holder codec', () => {
     assert.throws(() => parseClientMessage({ t: 'hello', version: 1, role: 'admin', cols: 80, rows: 24 }), /role admin/);
     assert.throws(() => parseClientMessage({ t: 'resize', cols: 0, rows: 24 }), FrameError);
     assert.deepEqual(parseClientMessage({ t: 'screen', id: 3 }), { t: 'screen', id: 3, lines: 0, ansi: false });
+    assert.deepEqual(parseClientMessage({ t: 'type', id: 4, text: 'go' }), { t: 'type', id: 4, text: 'go', enter: false });
+    assert.throws(() => parseClientMessage({ t: 'type', id: 4, text: Buffer.from('go') }), /a 'type' message without text/);
+  });
+});
+
+describe('the holder client', () => {
+  it('types into a holder from before `type` as input: the text, then Enter in a frame of its own', async () => {
+    // What a holder of an older Orchestra does: a hello without `typing`, and `type` ignored.
+    const dir = mkdtempSync(join(scratchDir(), 'orch-old-holder-'));
+    const socketPath = join(dir, 'h.sock');
+    const received: ClientMessage[] = [];
+    const server = createServer((socket) => {
+      const decoder = new FrameDecoder();
+      socket.on('data', (chunk) => {
+        for (const message of decoder.push(chunk)) {
+          if (message.t === 'hello') socket.write(encodeFrame({ t: 'hello', version: 1, pid: 1, agent_pid: 2, task: { id: 1, slug: 'old', project: dir }, agent: 'test', started: '', cols: 80, rows: 24, viewers: 0 }));
+          else received.push(parseClientMessage(message)!);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const connection = await HolderConnection.open(socketPath, { role: 'control', cols: 80, rows: 24 });
+      await connection.type('fix the tests', true);
+      await new Promise<void>((resolve) => connection.end(resolve));
+      assert.deepEqual(
+        received.map((message) => message.t === 'input' && Buffer.from(message.data).toString()),
+        ['fix the tests', '\r'],
+      );
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -98,7 +98,8 @@ describe('orchestra ui', () => {
       // A wider terminal shows more of it.
       terminal.resize(140, 30);
       await terminal.waitFor(/x+END/);
-      assert.match(rows(terminal)[0]!, /waiting for you +\? help\s*$/);
+      // The whole summary (the question is still waiting, unless the typed line no longer shows it), then help at the right.
+      assert.match(rows(terminal)[0]!, /1 draft(, 1 waiting for you)? +\? help\s*$/);
       terminal.resize(80, 24);
       await terminal.waitFor(/1:alpha · idle/);
       await sandbox.ok(['send', '1', '!', '--enter'], { cwd: repo });

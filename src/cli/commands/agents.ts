@@ -1,5 +1,5 @@
 import { Methods, SETUP_OUTPUT_NOTIFICATION, type StartTaskParams, type TaskDetail } from '../../../protocol/daemon.js';
-import { UsageError } from '../../core/errors.js';
+import { OrchestraError, UsageError } from '../../core/errors.js';
 import { openControl } from '../../daemon/client.js';
 import { attach as attachTerminal, type AttachEnd } from '../attach.js';
 import { withDaemon } from '../context.js';
@@ -75,11 +75,18 @@ export async function attachTo(ref: string, options: { readOnly?: boolean; detac
   return end;
 }
 
-/** `orchestra send`: types text into the agent, as if at its keyboard, without attaching. */
+/**
+ * `orchestra send`: types text into the agent as a person at its keyboard does, without
+ * attaching: the holder pastes it and presses Enter once the app has taken it.
+ */
 export async function send(ref: string, text: string, options: { enter?: boolean }): Promise<void> {
   const connection = await openControl(cwd(), ref);
-  connection.send({ t: 'input', data: Buffer.from(options.enter ? `${text}\r` : text) });
-  // The holder has the keys once the connection has been flushed and closed in order.
+  try {
+    await connection.type(text, options.enter === true);
+  } catch (error) {
+    throw new OrchestraError(`Could not type into ${terminalSafe(ref)}: ${(error as Error).message}.`);
+  }
+  // An older holder has the keys once the connection has been flushed and closed in order.
   await new Promise<void>((resolve) => connection.end(resolve));
 }
 
