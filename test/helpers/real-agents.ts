@@ -4,12 +4,19 @@ import { fileURLToPath } from 'node:url';
 import type { Sandbox } from './sandbox.js';
 
 /**
- * How the tests run the real agents, Claude Code and OpenCode from devDependencies, offline
- * against a fake model on 127.0.0.1 (DESIGN.md §8), each in a HOME of its own.
+ * How the tests run the real agents, Claude Code and OpenCode, offline against a fake model
+ * on 127.0.0.1 (DESIGN.md §8), each in a HOME of its own. A test that drives a real agent
+ * gets its environment from claudeEnv or opencodeEnv: `npm run test:agents` runs every such
+ * test (test/real-agents.sh), against the pinned devDependencies or, with `--latest`, the
+ * newest releases.
  */
 
-/** node_modules/.bin, where the real agents are: first on PATH, the built-in profiles find them. */
-export const AGENT_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '.bin');
+/**
+ * Where the real agents are: ORCHESTRA_TEST_AGENT_BIN (test/real-agents.sh --latest sets it
+ * to the newest releases it installed), else node_modules/.bin with the pinned
+ * devDependencies. First on PATH: the built-in profiles find them there.
+ */
+export const AGENT_BIN = process.env.ORCHESTRA_TEST_AGENT_BIN || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '.bin');
 
 /** A HOME for Claude Code: onboarding done, and `trusted` folders trusted. */
 export function claudeHome(sandbox: Sandbox, name: string, trusted: string[]): string {
