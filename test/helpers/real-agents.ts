@@ -18,12 +18,19 @@ import type { Sandbox } from './sandbox.js';
  */
 export const AGENT_BIN = process.env.ORCHESTRA_TEST_AGENT_BIN || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '.bin');
 
-/** A HOME for Claude Code: onboarding done, and `trusted` folders trusted. */
-export function claudeHome(sandbox: Sandbox, name: string, trusted: string[]): string {
+/**
+ * A HOME for Claude Code: onboarding done, `trusted` folders trusted, and the user's
+ * `settings` (~/.claude/settings.json), when given: a permission mode of their choice.
+ */
+export function claudeHome(sandbox: Sandbox, name: string, trusted: string[], settings?: Record<string, unknown>): string {
   const home = join(sandbox.root, name);
   mkdirSync(home, { recursive: true });
   const projects = Object.fromEntries(trusted.map((path) => [path, { hasTrustDialogAccepted: true }]));
   writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects }));
+  if (settings) {
+    mkdirSync(join(home, '.claude'), { recursive: true });
+    writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify(settings));
+  }
   return home;
 }
 
