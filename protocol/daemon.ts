@@ -1,7 +1,7 @@
 import type * as P from './daemon-params.js';
 
-/** The longest task description, in bytes: the request that carries it must stay under the daemon's 4 MiB. */
-export const MAX_DESCRIPTION_BYTES = 3 * 1024 * 1024;
+/** The longest task description, in bytes: the request that carries it must stay under the daemon's 2 MiB. */
+export const MAX_DESCRIPTION_BYTES = 1.5 * 1024 * 1024;
 
 // The parameter types, derived from the schemas the daemon validates with.
 export type * from './daemon-params.js';

@@ -3,17 +3,17 @@ import { AbstractMessageReader, type DataCallback, type Disposable, type Message
 import { FramingError, JsonRpcFramer } from '../../protocol/json-rpc-framing.js';
 
 /**
- * The largest request the daemon takes: a task's description (a million tokens of it) and
+ * The largest request the daemon takes: a task's description (more tokens than any agent's context) and
  * the environment of `start` fit. A request is copied a few times while it is read and
  * parsed, so this times the requests that can arrive at once is what a flood costs.
  */
-export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+export const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 
 /**
  * Bytes of unfinished requests that all clients together may make the daemon hold: each may
- * send up to MAX_REQUEST_BYTES, but 512 connections each halfway through one would hold 1 GiB.
+ * send up to MAX_REQUEST_BYTES, but 512 connections each halfway through one would hold 512 MiB.
  */
-export const MAX_PENDING_REQUEST_BYTES = 24 * 1024 * 1024;
+export const MAX_PENDING_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /** The bytes of unfinished requests the daemon holds for all its clients, shared by their readers. */
 export class PendingRequestBytes {

@@ -23,7 +23,7 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
  */
 export const IDLE_TIMEOUT_MS = Number(process.env.ORCHESTRA_DAEMON_IDLE_MS) || 10 * 60_000;
 /** Requests of one connection being served at once; the connection is not read meanwhile. */
-export const MAX_REQUESTS_IN_FLIGHT = 16;
+export const MAX_REQUESTS_IN_FLIGHT = 4;
 
 /** What a handler may do besides replying: send notifications to the asking client while it works. */
 export interface RequestContext {

@@ -294,6 +294,6 @@ describe('new on a pipe', () => {
   it('new refuses a description larger than a task takes, in a sentence, before the daemon sees it', async () => {
     const repo = sandbox.repo('huge');
     const result = await sandbox.run(['new', 'huge'], { cwd: repo, input: 'x'.repeat(MAX_DESCRIPTION_BYTES + 1) });
-    assert.deepEqual([result.code, result.stderr], [2, `orchestra: The description is 3.0 MiB, more than a task takes (3 MiB), so no task was created; put the material in a file of the repository and have the description point at it.\n`]);
+    assert.deepEqual([result.code, result.stderr], [2, `orchestra: The description is 1.5 MiB, more than a task takes (1.5 MiB), so no task was created; put the material in a file of the repository and have the description point at it.\n`]);
   });
 });

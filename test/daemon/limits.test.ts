@@ -87,7 +87,7 @@ describe("the daemon's limits", () => {
     for (const socket of sockets) socket.write(`Content-Length: ${MAX_REQUEST_BYTES}\r\n\r\n${'x'.repeat(part)}`);
     const first = await Promise.race(ends);
     assert.ok(sockets.includes(first), 'one client was closed');
-    assert.match(log(), /dropping a client connection: the client sent part of a request while the daemon holds 24 MiB of unfinished requests already/);
+    assert.match(log(), /dropping a client connection: the client sent part of a request while the daemon holds 16 MiB of unfinished requests already/);
     assert.ok(await answers(), 'the others are served meanwhile');
     for (const socket of sockets) socket.destroy();
   });
