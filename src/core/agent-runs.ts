@@ -263,9 +263,7 @@ const LAST_LINES = 12;
 /** The last lines the agent showed before it ended, from its log, as the end of an error. */
 function lastLines(logPath: string): string {
   const screen = lastScreen(logPath);
-  const lines = (screen ?? []).map((line) => line.trimEnd());
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const shown = lines.slice(-LAST_LINES);
+  const shown = (screen ?? []).slice(-LAST_LINES).map((line) => line.trimEnd());
   if (shown.length === 0) return ` It showed nothing; see ${logPath}.`;
   return ` Its last ${shown.length === 1 ? 'line' : `${shown.length} lines`} (all in ${logPath}):\n${shown.map((line) => `  ${line}`).join('\n')}`;
 }

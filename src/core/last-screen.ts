@@ -6,7 +6,7 @@ const LAST_SCREEN_BYTES = 2 * 1024 * 1024;
 
 /**
  * The screen the task's agent showed when it last ended, from the task's log (its holder
- * writes it there), as text lines; undefined when the log has none.
+ * writes it there), as text lines down to the last one in use; undefined when the log has none.
  */
 export function lastScreen(logPath: string): string[] | undefined {
   let text: string;
@@ -28,5 +28,8 @@ export function lastScreen(logPath: string): string[] | undefined {
   if (start === -1) return undefined;
   const end = text.indexOf(`\n${LAST_SCREEN_END}`, start);
   if (end === -1) return undefined;
-  return text.slice(start + LAST_SCREEN_START.length + 1, end).split('\n');
+  const lines = text.slice(start + LAST_SCREEN_START.length + 1, end).split('\n');
+  // The rows below the last one in use are the screen's, not the agent's.
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  return lines;
 }

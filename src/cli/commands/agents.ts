@@ -111,7 +111,6 @@ async function printLastScreen(ref: string, lines: number): Promise<boolean> {
   const task = await withDaemon((client) => client.request(Methods.getTask, { cwd: cwd(), ref })).catch(() => undefined);
   const screen = task && !task.alive ? lastScreen(task.log) : undefined;
   if (!task || !screen) return false;
-  while (screen.length > 0 && screen[screen.length - 1]!.trim() === '') screen.pop();
   const ended = task.exit_code === null ? 'has ended' : `ended with exit code ${task.exit_code}`;
   process.stderr.write(`orchestra: ${terminalSafe(task.ref)}'s agent ${ended}; its last screen:\n`);
   const shown = lines > 0 ? screen.slice(-lines) : screen;
