@@ -68,12 +68,15 @@ const CLAUDE_HOOKS = ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostTool
  * ("Do you want to proceed?" over a Yes/No menu), whose leaving the screen is all there is
  * to see of an Esc; and auto mode's dialog when its safety check cannot run (behind a gateway
  * that does not pass it through), which fires no permission hook and only a late
- * notification. A wait the screen shows during a tool call is named after that call.
+ * notification; and the offer to make auto mode the default, shown after a turn to those
+ * whose settings choose another mode, which takes whatever is typed next. A wait the screen
+ * shows during a tool call is named after that call.
  */
 const CLAUDE_PATTERNS: ScreenPattern[] = [
   { match: 'Do you trust the files in this folder\\?|Is this a project you created or one you trust\\?', status: 'waiting', reason: 'an answer to whether to trust the folder' },
   { match: '^ *Do you want to [^\\n]*\\?\\n(?: *\\n)? *(?:❯ *)?(?:1\\. )?(?:Yes|No)\\b', status: 'waiting', reason: 'permission to use a tool' },
   { match: 'Enter to stay in auto mode', status: 'waiting', reason: "a choice: auto mode can't check actions in this session" },
+  { match: '^ *Make auto mode your default permission mode\\?', status: 'waiting', reason: 'a choice: whether to make auto mode the default permission mode' },
 ];
 
 /** What scopes `orchestra mcp` to the agent's task and Orchestra's home; agents do not pass their environment on to MCP servers. */

@@ -106,6 +106,8 @@ describe('agent profiles', () => {
     assert.equal(seen(approval), 'permission to use a tool');
     const auto = "  Auto mode can't check actions in this session\n\n  Enter to stay in auto mode · shift+Tab to leave for accept edits mode and stop · Esc to cancel";
     assert.equal(seen(auto), "a choice: auto mode can't check actions in this session");
+    const nudge = '────\n  Make auto mode your default permission mode?\n\n  Auto mode lets Claude handle permission prompts automatically.\n \n  ❯ Yes, set auto mode as my default permission mode\n    No, keep manual mode\n  \n  Not answered yet · ↑/↓ to choose · Esc to cancel';
+    assert.equal(seen(nudge), 'a choice: whether to make auto mode the default permission mode');
     // Its notices and a reply that asks in words are no dialog.
     const notices = "▎ Auto mode is now Claude Code's default permission mode.\n\n● Do you want to proceed? I can also stop here.\n\n❯ \n  ⏵⏵ auto mode on (shift+tab to cycle)";
     assert.equal(seen(notices), undefined);

@@ -20,13 +20,15 @@ export const AGENT_BIN = process.env.ORCHESTRA_TEST_AGENT_BIN || join(dirname(fi
 
 /**
  * A HOME for Claude Code: onboarding done, `trusted` folders trusted, and the user's
- * `settings` (~/.claude/settings.json), when given: a permission mode of their choice.
+ * `settings` (~/.claude/settings.json), when given: a permission mode of their choice. Its
+ * offer to make auto mode the default (shown after a turn when the settings choose another
+ * mode) answered once already, as a user of it has: test/core/agents.test.ts has the dialog.
  */
 export function claudeHome(sandbox: Sandbox, name: string, trusted: string[], settings?: Record<string, unknown>): string {
   const home = join(sandbox.root, name);
   mkdirSync(home, { recursive: true });
   const projects = Object.fromEntries(trusted.map((path) => [path, { hasTrustDialogAccepted: true }]));
-  writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects }));
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, hasSeenAutoDefaultNudge: true, projects }));
   if (settings) {
     mkdirSync(join(home, '.claude'), { recursive: true });
     writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify(settings));
