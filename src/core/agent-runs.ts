@@ -58,7 +58,7 @@ export class AgentRuns {
     const started = this.run(project, task, key, params, output);
     this.starting.set(key, started);
     // What the agent does is followed from its first moment; it is written once the start is.
-    const run = this.status.begin(key, { root: project.root, id: task.id }, { state: 'running', agentReports: false, ready: started });
+    const run = this.status.begin(key, { root: project.root, id: task.id }, { state: 'running', traits: { agentReports: false, prompted: true }, ready: started });
     try {
       return await started;
     } catch (error) {
@@ -112,6 +112,8 @@ export class AgentRuns {
       throw new OrchestraError(`The agent of task ${refOf(task)} cannot be started: ${overflow}. Shorten what is that long (a variable of the shell that runs start, or the profile's env).`);
     }
     if (byFile) log.event(`the prompt (${Buffer.byteLength(prompt)} bytes) is longer than a command line takes: the agent is asked to read it from ${promptFile}`);
+    // A resumed agent waits at its prompt; one given the task's prompt works from its first moment.
+    this.status.know(key, { agentReports: profile.reports, prompted: !invocation.resumed });
 
     // git makes missing parents with the umask's mode; Orchestra's own folders are private.
     if (path.startsWith(`${this.dirs.data}/`)) makePrivateDir(dirname(path));

@@ -1,5 +1,6 @@
 import type { TaskStatus } from '../../protocol/daemon.js';
 import type { Activity } from '../../protocol/holder.js';
+import { ActivityJudge, type ActivityChange, type AgentTraits } from './activity-judge.js';
 import type { ActivityReport } from './agent-events.js';
 import { errorMessage } from './errors.js';
 import { notify, type Notification } from './notify.js';
@@ -9,26 +10,15 @@ import { TaskLog } from './task-log.js';
 import { titleOf, type TaskChanges, type TaskRecord } from './task-store.js';
 
 /**
- * A verdict must hold this long before it is written: an agent that ends a turn and starts
- * the next at once (a queued prompt), or a screen that pauses for a moment, does not make
- * the task file flap.
+ * A task's status after its agent's activity changed to `next` (DESIGN.md §5): working
+ * makes it running; finishing a turn or waiting makes a running task idle. A completed or
+ * reviewed task keeps its status through the rest of the turn in which it was completed,
+ * and goes back to running only when a new turn starts (someone prompted the agent again).
  */
-const SETTLE_MS = 400;
-/** The agent's own reports are deliberate, not a screen's guess: they settle sooner (idle within 2 s of a reply, issue 7). */
-const AGENT_SETTLE_MS = 200;
-/** A quiet screen ends a turn the agent did not report as ended only when the agent has said nothing for this long. */
-const AGENT_SILENCE_MS = 1000;
-
-/**
- * A task's status after its agent's activity went from `previous` to `next` (DESIGN.md §5):
- * working makes it running; finishing a turn or waiting makes a running task idle. A
- * completed or reviewed task keeps its status while the agent idles or finishes the turn it
- * was in, and goes back to running only when a new turn starts (someone prompted it again).
- */
-export function statusAfter(status: TaskStatus, previous: Activity, next: Activity): TaskStatus {
+export function statusAfter(status: TaskStatus, next: Activity, opensTurn: boolean): TaskStatus {
   if (next === 'running') {
     if (status === 'idle') return 'running';
-    if ((status === 'completed' || status === 'reviewed') && previous !== 'running') return 'running';
+    if ((status === 'completed' || status === 'reviewed') && opensTurn) return 'running';
     return status;
   }
   return status === 'running' ? 'idle' : status;
@@ -38,15 +28,8 @@ export function statusAfter(status: TaskStatus, previous: Activity, next: Activi
 interface Run {
   root: string;
   id: number;
-  /** The activity last written to the task. */
-  applied: Activity;
-  appliedReason: string;
-  /** Whether the agent reports itself (hooks, plugin): from its first report on, the screen's verdicts are ignored. */
-  agentReports: boolean;
-  /** When the latest of the agent's own reports was made, and when the daemon got one last. */
-  lastReportAt: number;
-  lastReportReceived: number;
-  pending: ActivityReport | undefined;
+  /** Which reports to believe, and when (src/core/activity-judge.ts). */
+  judge: ActivityJudge;
   timer: NodeJS.Timeout | undefined;
   /** The run's writes, one after the other; the first waits until the start has been recorded. */
   writes: Promise<void>;
@@ -59,9 +42,9 @@ export type RunToken = object;
 
 /**
  * Keeps each running task's status in step with what its agent does: reports from the
- * agent itself and the holder's verdicts on its screen come in, settle, and change the task
- * file; every change is logged with its cause, and the user's notify command hears of the
- * ones it asked for.
+ * agent itself and the holder's verdicts on its screen come in, are judged and settle, and
+ * change the task file; every change is logged with its cause, and the user's notify
+ * command hears of the ones it asked for.
  */
 export class AgentStatus {
   private readonly runs = new Map<string, Run>();
@@ -75,16 +58,11 @@ export class AgentStatus {
    * An agent starts (`state` running) or was found running after a daemon restart (`state`
    * from its task). `ready` resolves once the task says what the start did.
    */
-  begin(key: string, task: { root: string; id: number }, options: { state: Activity; reason?: string; agentReports: boolean; ready?: Promise<unknown> }): RunToken {
+  begin(key: string, task: { root: string; id: number }, options: { state: Activity; reason?: string; traits: AgentTraits; ready?: Promise<unknown> }): RunToken {
     this.end(key);
     const run: Run = {
       ...task,
-      applied: options.state,
-      appliedReason: options.reason ?? '',
-      agentReports: options.agentReports,
-      lastReportAt: 0,
-      lastReportReceived: 0,
-      pending: undefined,
+      judge: new ActivityJudge({ state: options.state, reason: options.reason ?? '', traits: options.traits, now: Date.now() }),
       timer: undefined,
       writes: (options.ready ?? Promise.resolve()).then(
         () => undefined,
@@ -94,6 +72,11 @@ export class AgentStatus {
     };
     this.runs.set(key, run);
     return run;
+  }
+
+  /** What the run's agent is, once a start has worked out its profile and command line. */
+  know(key: string, traits: AgentTraits): void {
+    this.runs.get(key)?.judge.know(traits);
   }
 
   /**
@@ -111,45 +94,28 @@ export class AgentStatus {
     return this.runs.has(key);
   }
 
-  /** A verdict on what the agent does; written once it has held for SETTLE_MS. */
+  /** A verdict on what the agent does, from the agent or its screen; written once it has settled. */
   report(key: string, report: ActivityReport): void {
     const run = this.runs.get(key);
     if (!run) return;
-    // Once the agent reports itself, its screen only ends a turn the agent did not report as
-    // ended (Claude Code fires no hook when interrupted with Esc): a quiet screen while it
-    // runs, with no word from the agent meanwhile (a permission dialog is quiet too, and its
-    // hook may come a moment later). Working agents animate their screens.
-    if (report.source === 'screen' && run.agentReports) {
-      const silent = run.pending === undefined && Date.now() - run.lastReportReceived >= AGENT_SILENCE_MS;
-      if (!(report.state === 'idle' && run.applied === 'running' && silent)) return;
-    }
-    if (report.source === 'agent') {
-      run.agentReports = true;
-      run.lastReportReceived = Date.now();
-      // Hooks run side by side: one that started before the latest taken is out of date.
-      if (report.at !== undefined) {
-        if (report.at < run.lastReportAt) return;
-        run.lastReportAt = report.at;
-      }
-    }
+    run.judge.offer(report, Date.now());
+    this.schedule(key, run);
+  }
+
+  /** Wakes up when the judge has something to decide, and writes what it decides. */
+  private schedule(key: string, run: Run): void {
     clearTimeout(run.timer);
-    run.pending = undefined;
-    if (report.state === run.applied && report.reason === run.appliedReason) return;
-    run.pending = report;
-    run.timer = setTimeout(() => this.settle(key, run), report.source === 'agent' ? AGENT_SETTLE_MS : SETTLE_MS);
+    const due = run.judge.due;
+    if (due === undefined) return;
+    run.timer = setTimeout(() => {
+      const change = run.judge.settle(Date.now());
+      if (change) run.writes = run.writes.then(() => this.apply(key, run, change)).catch(() => undefined);
+      this.schedule(key, run);
+    }, Math.max(1, due - Date.now()));
   }
 
-  private settle(key: string, run: Run): void {
-    const report = run.pending;
-    if (!report || this.runs.get(key) !== run) return;
-    run.pending = undefined;
-    const previous = run.applied;
-    run.applied = report.state;
-    run.appliedReason = report.reason;
-    run.writes = run.writes.then(() => this.apply(key, run, previous, report)).catch(() => undefined);
-  }
-
-  private async apply(key: string, run: Run, previous: Activity, report: ActivityReport): Promise<void> {
+  private async apply(key: string, run: Run, change: ActivityChange): Promise<void> {
+    const { report } = change;
     if (this.runs.get(key) !== run) return; // It ended meanwhile: its exit is what the task records.
     let project: Project;
     let result: { before: TaskRecord; task: TaskRecord; written: boolean };
@@ -159,7 +125,7 @@ export class AgentStatus {
       result = await project.store.updateWith(task, (current) => {
         // Checked at the moment of writing: an exit recorded meanwhile wins.
         if (this.runs.get(key) !== run) return null;
-        const status = statusAfter(current.status, previous, report.state);
+        const status = statusAfter(current.status, report.state, change.opensTurn);
         const waiting = report.state === 'waiting' ? report.reason : null;
         if (status === current.status && waiting === current.waiting) return null;
         const changes: TaskChanges = { status, waiting: waiting ?? undefined };

@@ -60,7 +60,25 @@ const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 /** Orchestra's OpenCode plugin: passes OpenCode's events on to `orchestra hook`. */
 const OPENCODE_PLUGIN = new URL('../hooks/opencode-plugin.js', import.meta.url).href;
 /** The Claude Code hooks Orchestra listens to (src/core/agent-events.ts says what each means). */
-const CLAUDE_HOOKS = ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'PermissionRequest', 'Notification'];
+const CLAUDE_HOOKS = ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionDenied', 'Stop', 'PermissionRequest', 'Notification'];
+
+/**
+ * What Claude Code's screen shows that its hooks do not say, or say late (README.md,
+ * "Claude Code"): the trust question, asked before any hook runs; its permission dialogs
+ * ("Do you want to proceed?" over a Yes/No menu), whose leaving the screen is all there is
+ * to see of an Esc; and auto mode's dialog when its safety check cannot run (behind a gateway
+ * that does not pass it through), which fires no permission hook and only a late
+ * notification; and the offer to make auto mode the default, shown after a turn to those
+ * whose settings choose another mode, which takes whatever is typed next. A wait the screen
+ * shows during a tool call is named after that call.
+ */
+const CLAUDE_PATTERNS: ScreenPattern[] = [
+  { match: 'Do you trust the files in this folder\\?|Is this a project you created or one you trust\\?', status: 'waiting', reason: 'an answer to whether to trust the folder' },
+  { match: '^ *Do you want to [^\\n]*\\?\\n(?: *\\n)? *(?:❯ *)?(?:1\\. )?(?:Yes|No)\\b', status: 'waiting', reason: 'permission to use a tool' },
+  { match: 'Enter to stay in auto mode', status: 'waiting', reason: "a choice: auto mode can't check actions in this session" },
+  { match: '^ *Make auto mode your default permission mode\\?', status: 'waiting', reason: 'a choice: whether to make auto mode the default permission mode' },
+];
+
 /** What scopes `orchestra mcp` to the agent's task and Orchestra's home; agents do not pass their environment on to MCP servers. */
 const MCP_SCOPE = ['ORCHESTRA_HOME', 'ORCHESTRA_SOCKET', 'ORCHESTRA_PROJECT_ROOT', 'ORCHESTRA_TASK_ID', 'ORCHESTRA_TOKEN_FILE'];
 
@@ -115,8 +133,7 @@ const BUILT_IN_PROFILES: Record<BuiltInAgent, BuiltInProfile> = {
     resume: ['claude', '--continue'],
     env: {},
     idle_after: 3,
-    // Before the trust question is answered, Claude Code runs no hooks: only its screen tells.
-    patterns: [{ match: 'Do you trust the files in this folder\\?|Is this a project you created or one you trust\\?', status: 'waiting', reason: 'an answer to whether to trust the folder' }],
+    patterns: CLAUDE_PATTERNS,
     install: 'npm install -g @anthropic-ai/claude-code',
     // Allowed up front, so that the agent's calls to Orchestra never wait for a person's permission.
     mcp: (server) => ({

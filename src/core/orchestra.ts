@@ -426,7 +426,8 @@ export class Orchestra {
     }
     const task = await project.store.resolve(String(holder.id)).catch(() => undefined);
     const state: Activity = task?.status === 'running' ? 'running' : task?.waiting ? 'waiting' : 'idle';
-    this.status.begin(holderKey(holder.project, holder.id), { root: holder.project, id: holder.id }, { state, reason: task?.waiting ?? '', agentReports: reports });
+    // Found, not started: it took its prompt before the restart.
+    this.status.begin(holderKey(holder.project, holder.id), { root: holder.project, id: holder.id }, { state, reason: task?.waiting ?? '', traits: { agentReports: reports, prompted: false } });
   }
 
   /** The holder's verdict on an agent's screen changed (called by the terminals' supervisor). */

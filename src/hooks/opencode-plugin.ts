@@ -27,6 +27,8 @@ export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event
   // Sub-agents work and go idle inside the main session's turn: only top-level sessions count.
   // Their questions and permissions still need a person, so those pass.
   const subSessions = new Set<string>();
+  // OpenCode's message ids ascend with time: a prompt is new when its id is past the last one's.
+  let lastPrompt = '';
   let lastStatus = '';
   let queue = Promise.resolve();
   return {
@@ -37,7 +39,15 @@ export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event
         if (typeof info?.id === 'string' && info.parentID) subSessions.add(info.id);
         return;
       }
-      if (!FORWARDED.has(event.type)) return;
+      let data = properties;
+      if (event.type === 'message.updated') {
+        // A person's prompt to the top-level session, once (OpenCode updates a message as it
+        // goes): the start of a turn, which alone reopens a completed task. Only its role goes on.
+        const info = properties.info as { id?: unknown; role?: unknown; sessionID?: unknown } | undefined;
+        if (info?.role !== 'user' || typeof info.id !== 'string' || info.id <= lastPrompt || subSessions.has(String(info.sessionID))) return;
+        lastPrompt = info.id;
+        data = { info: { role: 'user' } };
+      } else if (!FORWARDED.has(event.type)) return;
       if (event.type === 'session.status') {
         if (subSessions.has(String(properties.sessionID))) return;
         // OpenCode repeats "busy" through a turn, also while a permission or question is
@@ -46,7 +56,7 @@ export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event
         if (status === lastStatus) return;
         lastStatus = status;
       }
-      const params = { cwd, ref, event: event.type, data: properties, at: Date.now() };
+      const params = { cwd, ref, event: event.type, data, at: Date.now() };
       queue = queue.then(() => report(socket, params));
     },
   };

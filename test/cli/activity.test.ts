@@ -130,9 +130,9 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     assert.equal((await task('hooked')).status, 'running');
 
     assert.equal((await hook('PermissionRequest', JSON.stringify({ session_id: 's', tool_name: 'Bash', tool_input: { command: 'rm -rf build' } }))).code, 0);
-    await statusIs('hooked', 'idle', 'permission to use Bash');
-    assert.match(await sandbox.ok(['status'], { cwd: repo }), /waits for permission to use Bash/);
-    assert.match(await log('hooked'), /status running → idle, waiting for permission to use Bash \(hook PermissionRequest\)/);
+    await statusIs('hooked', 'idle', 'permission to use Bash: rm -rf build');
+    assert.match(await sandbox.ok(['status'], { cwd: repo }), /waits for permission to use Bash: rm -rf build/);
+    assert.match(await log('hooked'), /status running → idle, waiting for permission to use Bash: rm -rf build \(hook PermissionRequest\)/);
     await hook('PostToolUse', '{"tool_name":"Bash"}');
     await statusIs('hooked', 'running');
     await hook('Stop', '{}');
@@ -142,7 +142,7 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     await statusIs('hooked', 'idle', 'a review of the plan');
 
     const bad = await hook('Stpo');
-    assert.deepEqual([bad.code, bad.stderr], [1, "orchestra: 'Stpo' is not an event orchestra hook knows (did you mean Stop?); use running, idle or waiting, or one of UserPromptSubmit, PreToolUse, PostToolUse, Stop, PermissionRequest, Notification, session.status, permission.asked, permission.replied, question.asked, question.replied, question.rejected.\n"]);
+    assert.deepEqual([bad.code, bad.stderr], [1, "orchestra: 'Stpo' is not an event orchestra hook knows (did you mean Stop?); use running, idle or waiting, or one of UserPromptSubmit, PreToolUse, PostToolUse, PostToolUseFailure, PermissionDenied, Stop, PermissionRequest, Notification, message.updated, session.status, permission.asked, permission.replied, question.asked, question.replied, question.rejected.\n"]);
     const notJson = await hook('Stop', 'not json');
     assert.equal(notJson.code, 1);
     assert.match(notJson.stderr, /what came is not JSON/);

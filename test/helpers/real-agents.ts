@@ -4,19 +4,35 @@ import { fileURLToPath } from 'node:url';
 import type { Sandbox } from './sandbox.js';
 
 /**
- * How the tests run the real agents, Claude Code and OpenCode from devDependencies, offline
- * against a fake model on 127.0.0.1 (DESIGN.md §8), each in a HOME of its own.
+ * How the tests run the real agents, Claude Code and OpenCode, offline against a fake model
+ * on 127.0.0.1 (DESIGN.md §8), each in a HOME of its own. A test that drives a real agent
+ * gets its environment from claudeEnv or opencodeEnv: `npm run test:agents` runs every such
+ * test (test/real-agents.sh), against the pinned devDependencies or, with `--latest`, the
+ * newest releases.
  */
 
-/** node_modules/.bin, where the real agents are: first on PATH, the built-in profiles find them. */
-export const AGENT_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '.bin');
+/**
+ * Where the real agents are: ORCHESTRA_TEST_AGENT_BIN (test/real-agents.sh --latest sets it
+ * to the newest releases it installed), else node_modules/.bin with the pinned
+ * devDependencies. First on PATH: the built-in profiles find them there.
+ */
+export const AGENT_BIN = process.env.ORCHESTRA_TEST_AGENT_BIN || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '.bin');
 
-/** A HOME for Claude Code: onboarding done, and `trusted` folders trusted. */
-export function claudeHome(sandbox: Sandbox, name: string, trusted: string[]): string {
+/**
+ * A HOME for Claude Code: onboarding done, `trusted` folders trusted, and the user's
+ * `settings` (~/.claude/settings.json), when given: a permission mode of their choice. Its
+ * offer to make auto mode the default (shown after a turn when the settings choose another
+ * mode) answered once already, as a user of it has: test/core/agents.test.ts has the dialog.
+ */
+export function claudeHome(sandbox: Sandbox, name: string, trusted: string[], settings?: Record<string, unknown>): string {
   const home = join(sandbox.root, name);
   mkdirSync(home, { recursive: true });
   const projects = Object.fromEntries(trusted.map((path) => [path, { hasTrustDialogAccepted: true }]));
-  writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects }));
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, hasSeenAutoDefaultNudge: true, projects }));
+  if (settings) {
+    mkdirSync(join(home, '.claude'), { recursive: true });
+    writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify(settings));
+  }
   return home;
 }
 

@@ -11,7 +11,7 @@ describe("Orchestra's OpenCode plugin", () => {
   const dir = mkdtempSync(join(scratchDir(), 'orch-plugin-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reports what the top-level session does, and every question, once per change and in order', async () => {
+  it("reports a person's prompts, what the top-level session does, and every question, once per change and in order", async () => {
     // Stands in for the daemon: notes each task.report and answers it.
     const reports: string[] = [];
     const socket = join(dir, 'daemon.sock');
@@ -37,9 +37,15 @@ describe("Orchestra's OpenCode plugin", () => {
     const status = (sessionID: string, type: string) => event('session.status', { sessionID, status: { type } });
 
     await event('session.created', { info: { id: 'main' } });
+    const prompt = { info: { id: 'm1', sessionID: 'main', role: 'user', summary: { diffs: [] } } };
+    await event('message.updated', prompt);
+    await event('message.updated', prompt); // Updated as it goes: one prompt.
+    await event('message.updated', { info: { id: 'm0', sessionID: 'main', role: 'user' } }); // An older one, updated again.
+    await event('message.updated', { info: { id: 'm2', sessionID: 'main', role: 'assistant' } });
     await status('main', 'busy');
     await status('main', 'busy'); // OpenCode repeats it through a turn.
     await event('session.created', { info: { id: 'sub', parentID: 'main' } });
+    await event('message.updated', { info: { id: 'm3', sessionID: 'sub', role: 'user' } }); // The main agent's prompt to its sub-agent.
     await status('sub', 'busy'); // A sub-agent working and finishing is inside the main turn.
     await status('sub', 'idle');
     await event('permission.asked', { id: 'p1', sessionID: 'sub', permission: 'bash', patterns: ['ls'] });
@@ -49,6 +55,7 @@ describe("Orchestra's OpenCode plugin", () => {
     await status('main', 'idle');
 
     const expected = [
+      'message.updated {"info":{"role":"user"}}',
       'session.status {"sessionID":"main","status":{"type":"busy"}}',
       'permission.asked {"id":"p1","sessionID":"sub","permission":"bash","patterns":["ls"]}',
       'permission.replied {"sessionID":"sub","requestID":"p1","reply":"once"}',

@@ -29,6 +29,6 @@ describe("the real OpenCode's status, from the plugin Orchestra gives it", () =>
     // A machine where OpenCode never ran and no npm registry answers: OpenCode must not stall
     // installing plugin dependencies. The user's config asks before every shell command.
     const env = opencodeEnv(sandbox, url, 'opencode-home', { fresh: true, config: { permission: { bash: 'ask' } } });
-    await followsAgentTurns(sandbox, repo, model, env, { tool: 'bash', answer: ['\r'] });
+    await followsAgentTurns(sandbox, repo, model, env, { tool: 'bash', answer: ['\r'], asked: 'permission to use bash: echo hi > out.txt' });
   });
 });

@@ -1,9 +1,9 @@
 import { Methods } from '../../../protocol/daemon.js';
-import { assertKnownEvent } from '../../core/agent-events.js';
+import { assertKnownEvent, keptToolInput } from '../../core/agent-events.js';
 import { OrchestraError } from '../../core/errors.js';
 import { connectDaemon, type DaemonClient } from '../../daemon/client.js';
 
-/** The fields of an agent's JSON that say what it does; the rest (a tool's whole input, a transcript path) stays home. */
+/** The fields of an agent's JSON that say what it does; the rest (a transcript path, a tool's input beyond what names the call) stays home. */
 const KEPT_FIELDS = ['tool_name', 'notification_type', 'message', 'reason', 'status', 'permission', 'patterns', 'questions'];
 
 export interface HookOptions {
@@ -78,5 +78,8 @@ async function readPayload(): Promise<Record<string, unknown>> {
     throw new OrchestraError('orchestra hook reads the agent\'s JSON on stdin, and what came is not JSON; pass nothing (</dev/null) or a JSON object.');
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new OrchestraError('orchestra hook reads a JSON object on stdin, and what came is not one.');
-  return Object.fromEntries(Object.entries(value).filter(([key]) => KEPT_FIELDS.includes(key)));
+  const kept: Record<string, unknown> = Object.fromEntries(Object.entries(value).filter(([key]) => KEPT_FIELDS.includes(key)));
+  const toolInput = keptToolInput((value as Record<string, unknown>).tool_input);
+  if (toolInput) kept.tool_input = toolInput;
+  return kept;
 }

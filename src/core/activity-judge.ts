@@ -1,0 +1,200 @@
+import type { Activity } from '../../protocol/holder.js';
+import type { ActivityReport } from './agent-events.js';
+
+/**
+ * A verdict must hold this long before it is written: an agent that ends a turn and starts
+ * the next at once (a queued prompt), or a screen that pauses for a moment, does not make
+ * the task file flap.
+ */
+export const SETTLE_MS = 400;
+/** The agent's own reports are deliberate, not a screen's guess: they settle sooner (idle within 2 s of a reply, issue 7). */
+export const AGENT_SETTLE_MS = 200;
+/** A quiet screen ends a turn the agent did not report as ended only when the agent has said nothing for this long. */
+export const AGENT_SILENCE_MS = 1000;
+/** A dialog the screen shows waits this long for the agent's hooks to say what it asks (a permission for which command). */
+export const DIALOG_SETTLE_MS = 600;
+/**
+ * A dialog that leaves the screen was answered: with Yes, the agent reports the tool call's
+ * end, or its screen shows it working, within this long; with No or Esc it says nothing.
+ */
+export const DIALOG_CLOSED_MS = 1500;
+/**
+ * An agent that reports itself and has said nothing this long after its start is taken not
+ * to (hooks turned off in its own settings): from then on its screen decides, as for others.
+ * Generous: OpenCode on a machine where it never ran, without a registry, under load, took
+ * 41 s to take its prompt.
+ */
+export const FIRST_REPORT_GRACE_MS = 120_000;
+
+/** A change the judge has decided on: the activity it follows and the report that made it. */
+export interface ActivityChange {
+  previous: Activity;
+  report: ActivityReport;
+  /** Whether a new turn starts with it (someone prompted the agent): only that reopens a completed task. */
+  opensTurn: boolean;
+}
+
+/** What the daemon knows of an agent once its profile and command line are worked out. */
+export interface AgentTraits {
+  /** The agent reports what it does itself (hooks, a plugin). */
+  agentReports: boolean;
+  /** It starts with a prompt (a task's description), so it works from its first moment; a resumed agent waits at its prompt. */
+  prompted: boolean;
+}
+
+/**
+ * Decides, for one run of an agent, which of the reports about it to believe and when
+ * (DESIGN.md §5): the agent's own reports, put in order by what they mean, and its screen's
+ * verdicts, which count for what the agent cannot report (a dialog it shows before its
+ * hooks run or without them, a turn ended with Esc). Pure: the caller gives the time, and
+ * calls `settle` when `due` says; every timing rule is tested with a made-up clock.
+ */
+export class ActivityJudge {
+  private applied: { state: Activity; reason: string };
+  private pending: { report: ActivityReport; due: number } | undefined;
+  private traits: AgentTraits;
+  private readonly startedAt: number;
+  /** Whether the agent has reported anything yet. */
+  private reported = false;
+  /** The `at` of the latest of the agent's reports taken, and what it meant. */
+  private lastReportAt = 0;
+  private lastMeaning: ActivityReport['meaning'];
+  /** When the agent's latest report came in. */
+  private lastReportReceived = Number.NEGATIVE_INFINITY;
+  /** What a wait for the tool call under way would be called; undefined between calls. */
+  private toolCall: string | undefined;
+  /** The screen's latest verdict. */
+  private screen: ActivityReport | undefined;
+  /** A dialog the screen showed has closed, and the agent has not reported since: its screen tells what it does. */
+  private screenLeads = false;
+  /** The screen was quiet while the agent loaded: its word counts once the agent has had FIRST_REPORT_GRACE_MS to report. */
+  private deferred = false;
+  /** The wait the task shows (or will) is in general words, not named after what is asked. */
+  private vagueWait = false;
+
+  constructor(options: { state: Activity; reason: string; traits: AgentTraits; now: number }) {
+    this.applied = { state: options.state, reason: options.reason };
+    this.traits = { ...options.traits };
+    this.startedAt = options.now;
+  }
+
+  /** What the agent is, once known (a start learns it after the run has begun). */
+  know(traits: AgentTraits): void {
+    this.traits = { ...traits };
+  }
+
+  /** When `settle` has something to decide; undefined while nothing waits. */
+  get due(): number | undefined {
+    const times = [this.pending?.due, this.deferred ? this.startedAt + FIRST_REPORT_GRACE_MS : undefined].filter((t) => t !== undefined);
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  /** The change decided by `now`, if any; it counts as applied from here on. */
+  settle(now: number): ActivityChange | undefined {
+    if (this.deferred && now >= this.startedAt + FIRST_REPORT_GRACE_MS) {
+      this.deferred = false;
+      if (this.screen?.state === 'idle') this.fromScreen(this.screen, now);
+    }
+    if (!this.pending || now < this.pending.due) return undefined;
+    const { report } = this.pending;
+    this.pending = undefined;
+    const previous = this.applied.state;
+    this.applied = { state: report.state, reason: report.reason };
+    const byScreenOfReportingAgent = report.source === 'screen' && this.traits.agentReports;
+    const opensTurn = report.meaning === 'prompt' || (report.meaning === undefined && previous !== 'running' && !byScreenOfReportingAgent);
+    return { previous, report, opensTurn };
+  }
+
+  /** A report from the agent or a verdict on its screen. */
+  offer(report: ActivityReport, now: number): void {
+    if (report.source === 'screen') this.fromScreen(report, now);
+    else this.fromAgent(report, now);
+  }
+
+  /** What the task shows, or will once the pending verdict settles. */
+  private get current(): { state: Activity; reason: string } {
+    return this.pending?.report ?? this.applied;
+  }
+
+  private fromAgent(report: ActivityReport, now: number): void {
+    this.traits.agentReports = true;
+    this.reported = true;
+    this.deferred = false;
+    this.screenLeads = false;
+    this.lastReportReceived = now;
+    if (report.at !== undefined) {
+      // Hooks run side by side: one that started before the latest taken is out of date,
+      // except a permission request overtaken by the start of its own tool call.
+      const overtaken = report.meaning === 'ask' && this.lastMeaning === 'tool';
+      if (report.at < this.lastReportAt && !overtaken) return;
+      this.lastReportAt = Math.max(this.lastReportAt, report.at);
+    }
+    this.lastMeaning = report.meaning;
+    switch (report.meaning) {
+      case 'tool':
+        // The start of a tool call never ends a wait: its own permission request may have come
+        // first. A wait in general words (a dialog its screen showed first) is named after it.
+        if (this.current.state === 'waiting') {
+          if (!this.vagueWait || !report.toolCall) return;
+          this.toolCall = report.toolCall;
+          return this.propose({ ...report, state: 'waiting', reason: report.toolCall }, now, AGENT_SETTLE_MS);
+        }
+        this.toolCall = report.toolCall;
+        break;
+      case 'notice':
+        return this.proposeWait(report, now, AGENT_SETTLE_MS);
+      case 'prompt':
+      case 'resume':
+      case 'stop':
+        this.toolCall = undefined;
+        break;
+    }
+    this.propose(report, now, AGENT_SETTLE_MS);
+  }
+
+  private fromScreen(report: ActivityReport, now: number): void {
+    const dialogShown = this.screen?.state === 'waiting';
+    this.screen = report;
+    if (!this.traits.agentReports) return this.propose(report, now, SETTLE_MS);
+    // A dialog the profile knows (a waiting pattern): one the agent may show before its hooks
+    // run (Claude Code's trust question) or without firing one (auto mode's).
+    if (report.state === 'waiting') return this.proposeWait(report, now, DIALOG_SETTLE_MS);
+    const closed = dialogShown && this.current.state === 'waiting';
+    if (closed) this.screenLeads = true;
+    if (this.loading(now)) {
+      // Never idle before the agent has taken its prompt: a quiet screen while it loads is not.
+      if (closed) this.propose({ state: 'running', reason: '', cause: 'the dialog left the screen; the agent goes on starting', source: 'screen' }, now, SETTLE_MS);
+      if (report.state === 'idle') this.deferred = true;
+      return;
+    }
+    if (closed) return this.propose({ ...report, cause: `the dialog left the screen (${report.cause})` }, now, DIALOG_CLOSED_MS);
+    if (this.screenLeads) return this.propose(report, now, SETTLE_MS);
+    // Otherwise the screen only ends a turn the agent did not report as ended (Claude Code
+    // fires no hook when interrupted with Esc): a quiet screen while it runs, with no word
+    // from the agent meanwhile. Working agents animate their screens.
+    const silent = this.pending === undefined && now - this.lastReportReceived >= AGENT_SILENCE_MS;
+    if (report.state === 'idle' && this.applied.state === 'running' && silent) this.propose(report, now, SETTLE_MS);
+  }
+
+  /** An agent that reports itself, started with a prompt, has not reported yet and still has time to. */
+  private loading(now: number): boolean {
+    return this.traits.prompted && !this.reported && now - this.startedAt < FIRST_REPORT_GRACE_MS;
+  }
+
+  /**
+   * A wait whose words are general (a notification, a dialog on the screen): a wait already
+   * known keeps its better words, and one during a tool call is named after that call.
+   */
+  private proposeWait(report: ActivityReport, now: number, delay: number): void {
+    if (this.current.state === 'waiting') return;
+    this.propose({ ...report, reason: this.toolCall ?? report.reason }, now, delay);
+    this.vagueWait = this.toolCall === undefined;
+  }
+
+  private propose(report: ActivityReport, now: number, delay: number): void {
+    this.pending = undefined;
+    this.vagueWait = false;
+    if (report.state === this.applied.state && report.reason === this.applied.reason) return;
+    this.pending = { report, due: now + delay };
+  }
+}
