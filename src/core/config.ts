@@ -113,7 +113,7 @@ export interface Config {
   notify: NotifyConfig | undefined;
 }
 
-/** Agent profiles Orchestra ships (src/core/agents.ts); config may adjust them but need not define them. */
+/** Agent profiles Orchestra ships (src/core/agent-profile.ts); config may adjust them but need not define them. */
 export const BUILT_IN_AGENTS = ['opencode', 'claude', 'demo'] as const;
 export type BuiltInAgent = (typeof BUILT_IN_AGENTS)[number];
 

@@ -2,11 +2,11 @@ import { constants } from 'node:fs';
 import type { ScreenPattern } from '../../protocol/holder.js';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { carryClaudeTrust } from './claude-trust.js';
+import { carryClaudeTrust } from './agents/claude-trust.js';
 import { agentNames, type AgentProfileConfig, type BuiltInAgent, type Config } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { closestMatches } from './fuzzy.js';
-import { prepareOpenCode } from './opencode-deps.js';
+import { prepareOpenCode } from './agents/opencode-deps.js';
 import { mayAccess } from './paths.js';
 
 /**

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { agentInvocation, agentProfile, taskPrompt } from '../../src/core/agents.js';
+import { agentInvocation, agentProfile, taskPrompt } from '../../src/core/agent-profile.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
 import { backtrackingRisk } from '../../src/core/regex-risk.js';
 import { scratchDir } from '../../src/platform/runtime-dir.js';
