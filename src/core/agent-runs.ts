@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { StartTaskParams, TerminalInfo } from '../../protocol/daemon.js';
 import type { ExitStatus, HolderTask } from '../../protocol/holder.js';
-import { agentInvocation, agentProfile, assertKnownAgent, prepareWorktree, taskPrompt } from './agents.js';
+import { agentInvocation, agentProfile, assertKnownAgent, prepareWorktree, taskPrompt } from './agent-profile.js';
 import type { AgentStatus } from './agent-status.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { OrchestraError } from './errors.js';

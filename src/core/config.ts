@@ -6,6 +6,7 @@ import { ACTIVITIES } from '../../protocol/holder.js';
 import { OrchestraError } from './errors.js';
 import { yamlErrorReason } from './yaml-error.js';
 import { backtrackingRisk } from './regex-risk.js';
+import { BUILT_IN_AGENTS } from './agents/registry.js';
 
 /**
  * Configuration (DESIGN.md §3): the project's `.orchestra/config.yaml` over the user's
@@ -113,9 +114,8 @@ export interface Config {
   notify: NotifyConfig | undefined;
 }
 
-/** Agent profiles Orchestra ships (src/core/agents.ts); config may adjust them but need not define them. */
-export const BUILT_IN_AGENTS = ['opencode', 'claude', 'demo'] as const;
-export type BuiltInAgent = (typeof BUILT_IN_AGENTS)[number];
+/** The agents Orchestra ships (src/core/agents/): config may adjust them but need not define them. */
+const BUILT_IN_NAMES = BUILT_IN_AGENTS.map((agent) => agent.name);
 
 export const DEFAULT_CONFIG: Config = {
   agent: 'opencode',
@@ -144,7 +144,7 @@ export function loadConfig(projectRoot: string, configDir: string): Config {
     if (layer) config = mergeConfig(config, layer);
   }
   for (const [name, profile] of Object.entries(config.agents)) {
-    if (!(BUILT_IN_AGENTS as readonly string[]).includes(name) && profile.command === undefined) {
+    if (!BUILT_IN_NAMES.includes(name) && profile.command === undefined) {
       throw new ConfigError(files[1]!, `Agent profile '${name}' has no command; add 'command: [program, args…]' under agents.${name} in ${files.join(' or ')}.`);
     }
   }
@@ -153,7 +153,7 @@ export function loadConfig(projectRoot: string, configDir: string): Config {
 
 /** Names of every agent profile the config allows: built-ins plus the configured ones. */
 export function agentNames(config: Config): string[] {
-  return [...new Set([...BUILT_IN_AGENTS, ...Object.keys(config.agents)])];
+  return [...new Set([...BUILT_IN_NAMES, ...Object.keys(config.agents)])];
 }
 
 function readConfigFile(file: string): ConfigFile | undefined {

@@ -27,7 +27,7 @@ import {
 import { reportFromEvent } from './agent-events.js';
 import { AgentRuns } from './agent-runs.js';
 import { AgentStatus } from './agent-status.js';
-import { agentProfile, assertKnownAgent } from './agents.js';
+import { agentProfile, assertKnownAgent } from './agent-profile.js';
 import { CONFIG_TEMPLATE, DEFAULT_CONFIG, projectConfigPath, SETUP_TEMPLATE } from './config.js';
 import { OrchestraError, UsageError } from './errors.js';
 import { describeExit } from './exit-status.js';

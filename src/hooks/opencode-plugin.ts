@@ -1,5 +1,7 @@
 import { connect } from 'node:net';
 import { Methods } from '../../protocol/daemon.js';
+import { keptFields } from '../core/agents/agent.js';
+import { OPENCODE_EVENTS } from '../core/agents/opencode.js';
 
 /**
  * Orchestra's OpenCode plugin. Orchestra adds it to the plugin list of the OpenCode it starts
@@ -15,8 +17,8 @@ interface OpenCodeEvent {
   properties?: Record<string, unknown>;
 }
 
-/** Events that say what the agent does; src/core/agent-events.ts says what each means. */
-const FORWARDED = new Set(['session.status', 'permission.asked', 'permission.replied', 'question.asked', 'question.replied', 'question.rejected']);
+/** Events that say what the agent does, and only the fields of each that say it: src/core/agents/opencode.ts says what each means. */
+const FORWARDED = new Map(Object.entries(OPENCODE_EVENTS));
 /** A daemon that has not answered by then is left behind, so that later events still go out. */
 const REPORT_TIMEOUT_MS = 10_000;
 
@@ -39,15 +41,15 @@ export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event
         if (typeof info?.id === 'string' && info.parentID) subSessions.add(info.id);
         return;
       }
-      let data = properties;
+      const forwarded = FORWARDED.get(event.type);
+      if (!forwarded) return;
       if (event.type === 'message.updated') {
         // A person's prompt to the top-level session, once (OpenCode updates a message as it
-        // goes): the start of a turn, which alone reopens a completed task. Only its role goes on.
+        // goes): the start of a turn, which alone reopens a completed task.
         const info = properties.info as { id?: unknown; role?: unknown; sessionID?: unknown } | undefined;
         if (info?.role !== 'user' || typeof info.id !== 'string' || info.id <= lastPrompt || subSessions.has(String(info.sessionID))) return;
         lastPrompt = info.id;
-        data = { info: { role: 'user' } };
-      } else if (!FORWARDED.has(event.type)) return;
+      }
       if (event.type === 'session.status') {
         if (subSessions.has(String(properties.sessionID))) return;
         // OpenCode repeats "busy" through a turn, also while a permission or question is
@@ -56,7 +58,7 @@ export const OrchestraStatusPlugin = async (): Promise<{ event?: (input: { event
         if (status === lastStatus) return;
         lastStatus = status;
       }
-      const params = { cwd, ref, event: event.type, data, at: Date.now() };
+      const params = { cwd, ref, event: event.type, data: keptFields(forwarded, properties), at: Date.now() };
       queue = queue.then(() => report(socket, params));
     },
   };

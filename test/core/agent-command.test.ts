@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { agentInvocation, agentProfile } from '../../src/core/agents.js';
+import { agentInvocation, agentProfile } from '../../src/core/agent-profile.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
 
 describe("an agent's command as logs show it", () => {

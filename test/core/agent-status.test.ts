@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { keptToolInput, reportFromEvent } from '../../src/core/agent-events.js';
+import { reportFromEvent } from '../../src/core/agent-events.js';
+import { keptToolInput } from '../../src/core/agents/claude.js';
 import { statusAfter } from '../../src/core/agent-status.js';
 
 describe("a task's status as its agent works and waits", () => {

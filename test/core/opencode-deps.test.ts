@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { prepareOpenCode } from '../../src/core/opencode-deps.js';
+import { prepareOpenCode } from '../../src/core/agents/opencode-deps.js';
 import { installedOpenCodeDependencies } from '../helpers/real-agents.js';
 import { scratchDir } from '../../src/platform/runtime-dir.js';
 

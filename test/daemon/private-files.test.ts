@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_AGENT_SCRIPT } from '../../src/core/agents.js';
+import { DEMO_AGENT_SCRIPT } from '../../src/core/agents/demo.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
 /** Issue 15, item 6: what Orchestra keeps for a user is theirs alone, and its daemon's log tells no secrets. */

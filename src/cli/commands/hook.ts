@@ -1,10 +1,7 @@
 import { Methods } from '../../../protocol/daemon.js';
-import { assertKnownEvent, keptToolInput } from '../../core/agent-events.js';
+import { assertKnownEvent, keptPayload } from '../../core/agent-events.js';
 import { OrchestraError } from '../../core/errors.js';
 import { connectDaemon, type DaemonClient } from '../../daemon/client.js';
-
-/** The fields of an agent's JSON that say what it does; the rest (a transcript path, a tool's input beyond what names the call) stays home. */
-const KEPT_FIELDS = ['tool_name', 'notification_type', 'message', 'reason', 'status', 'permission', 'patterns', 'questions'];
 
 export interface HookOptions {
   task?: string;
@@ -27,8 +24,10 @@ export async function hook(event: string, options: HookOptions): Promise<void> {
   assertKnownEvent(event);
   const ref = options.task ?? process.env.ORCHESTRA_TASK_ID;
   if (!ref) return;
-  const data = await readPayload();
-  if (options.reason !== undefined) data.reason = options.reason;
+  const given = await readPayload();
+  if (options.reason !== undefined) given.reason = options.reason;
+  // Only what the event reads goes on; the rest (a transcript's path, a file's new content) stays with the agent.
+  const data = keptPayload(event, given);
   const cwd = process.env.ORCHESTRA_PROJECT_ROOT ?? process.cwd();
   // Replacing a daemon of another version is no news for an agent's hook: the daemon's log has it.
   const client = await connectDaemon({ notice: () => {} });
@@ -78,8 +77,5 @@ async function readPayload(): Promise<Record<string, unknown>> {
     throw new OrchestraError('orchestra hook reads the agent\'s JSON on stdin, and what came is not JSON; pass nothing (</dev/null) or a JSON object.');
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new OrchestraError('orchestra hook reads a JSON object on stdin, and what came is not one.');
-  const kept: Record<string, unknown> = Object.fromEntries(Object.entries(value).filter(([key]) => KEPT_FIELDS.includes(key)));
-  const toolInput = keptToolInput((value as Record<string, unknown>).tool_input);
-  if (toolInput) kept.tool_input = toolInput;
-  return kept;
+  return value as Record<string, unknown>;
 }

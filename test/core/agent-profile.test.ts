@@ -4,9 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { agentInvocation, agentProfile, taskPrompt } from '../../src/core/agents.js';
+import { agentInvocation, agentProfile, taskPrompt } from '../../src/core/agent-profile.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
-import { backtrackingRisk } from '../../src/core/regex-risk.js';
 import { scratchDir } from '../../src/platform/runtime-dir.js';
 
 describe('agent profiles', () => {
@@ -91,25 +90,5 @@ describe('agent profiles', () => {
   it('tells the agent its task and how to finish it, before the description', () => {
     const prompt = taskPrompt({ id: 3, slug: 'fix-tests', description: 'Make the tests pass.\n' }, 'orchestra/3-fix-tests');
     assert.match(prompt, /^You are working on Orchestra task 3:fix-tests, .* branch orchestra\/3-fix-tests\.\n.*`orchestra complete 3`.*\n\nMake the tests pass\.\n$/);
-  });
-  it("knows Claude Code's dialogs on its screen, and nothing else there (as 2.1.332 draws them)", () => {
-    const patterns = agentProfile('claude', DEFAULT_CONFIG).patterns;
-    for (const p of patterns) assert.equal(backtrackingRisk(p.match), undefined, p.match);
-    /** What the holder makes of a screen: the first pattern that matches (src/holder/screen-activity.ts). */
-    const seen = (screen: string) => patterns.find((p) => new RegExp(p.match, 'm').test(screen))?.reason;
-    const trust = ' Quick safety check: Is this a project you created or one you trust? (Like your own code, a well-known open source\n project, or work from your team).\n\n ❯ No, exit\n   Yes, I trust this folder\n';
-    assert.equal(seen(trust), 'an answer to whether to trust the folder');
-    const manual = ' Bash command\n\n echo hi > out.txt\n\n Do you want to proceed?\n ❯ 1. Yes\n   2. Yes, and always allow access to /repo from this project\n   4. No\n\n Esc to cancel · Tab to amend';
-    assert.equal(seen(manual), 'permission to use a tool');
-    assert.equal(seen(manual.replace('❯ 1. Yes', '  1. Yes').replace('   4. No', ' ❯ 4. No')), 'permission to use a tool', 'another option chosen');
-    const approval = " Auto mode can't check actions in this session, so this one needs your approval\n  \n Do you want to proceed?\n ❯ No\n   Yes\n\n Esc to cancel · Tab to amend";
-    assert.equal(seen(approval), 'permission to use a tool');
-    const auto = "  Auto mode can't check actions in this session\n\n  Enter to stay in auto mode · shift+Tab to leave for accept edits mode and stop · Esc to cancel";
-    assert.equal(seen(auto), "a choice: auto mode can't check actions in this session");
-    const nudge = '────\n  Make auto mode your default permission mode?\n\n  Auto mode lets Claude handle permission prompts automatically.\n \n  ❯ Yes, set auto mode as my default permission mode\n    No, keep manual mode\n  \n  Not answered yet · ↑/↓ to choose · Esc to cancel';
-    assert.equal(seen(nudge), 'a choice: whether to make auto mode the default permission mode');
-    // Its notices and a reply that asks in words are no dialog.
-    const notices = "▎ Auto mode is now Claude Code's default permission mode.\n\n● Do you want to proceed? I can also stop here.\n\n❯ \n  ⏵⏵ auto mode on (shift+tab to cycle)";
-    assert.equal(seen(notices), undefined);
   });
 });

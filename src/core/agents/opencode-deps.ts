@@ -1,6 +1,6 @@
 import { constants, copyFileSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { mayAccess } from './paths.js';
+import { mayAccess } from '../paths.js';
 
 /**
  * With any plugin present (Orchestra's is one), OpenCode 1.x waits, before it starts, for an
