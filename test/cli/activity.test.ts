@@ -3,8 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { JsonRpcClient } from '../../protocol/json-rpc-client.js';
 import { git, Sandbox, waitFor } from '../helpers/sandbox.js';
+import { TaskTimeline } from '../helpers/task-timeline.js';
 
 /**
  * A small agent of ours that alternates work and prompts, like a coding agent without hooks:
@@ -199,6 +201,79 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     rpc.close();
     await sandbox.ok(['stop', 'steady'], { cwd: repo });
   });
+
+  /**
+   * A task whose agent reports through the daemon's task.report as Claude Code's hooks and
+   * OpenCode's plugin do, each report with `at`, when its hook's process started: hooks run
+   * side by side and reach the daemon in any order, so the tests give `at` (ms after the
+   * task's start) rather than the order they send in. `check` gets the report function and
+   * the task's timeline.
+   */
+  const withHookedTask = async (ref: string, check: (report: (event: string, data: Record<string, unknown>, at: number) => Promise<unknown>, timeline: TaskTimeline) => Promise<void>) => {
+    await sandbox.ok(['new', ref, '-m', 'Sleep', '--agent', 'sleeper'], { cwd: repo });
+    await sandbox.ok(['start', ref], { cwd: repo });
+    await statusIs(ref, 'idle');
+    const timeline = await TaskTimeline.follow(sandbox, repo, ref);
+    const rpc = new JsonRpcClient(connect(join(sandbox.home, 'run', 'daemon.sock')));
+    const start = Date.now();
+    try {
+      await check((event, data, at) => rpc.request('task.report', { cwd: repo, ref, event, data, at: start + at }), timeline);
+    } finally {
+      rpc.close();
+      timeline.close();
+    }
+    await sandbox.ok(['stop', ref], { cwd: repo });
+  };
+  /** Nothing changes after a report that should change nothing, for well past the 200 ms an agent's report takes to settle. */
+  const staysAsItIs = async (timeline: TaskTimeline, what: string) => {
+    const since = timeline.states.length;
+    await delay(1500);
+    assert.equal(timeline.states.length, since, `${what}: ${timeline.describe(since - 1)}`);
+  };
+  const bash = { tool_name: 'Bash', tool_input: { command: 'echo hi > out.txt' } };
+
+  it('keeps a task completed through the rest of the turn it was completed in, until a new prompt', () =>
+    withHookedTask('completes', async (report, timeline) => {
+      const busy = { status: { type: 'busy' } };
+      const idle = { status: { type: 'idle' } };
+      await report('session.status', busy, 0);
+      await timeline.next((s) => s.status === 'running', 'the agent at work');
+      // What the agent does through Orchestra's MCP server.
+      await sandbox.ok(['complete', 'completes'], { cwd: repo });
+      await timeline.next((s) => s.status === 'completed', 'the task completed');
+      // OpenCode's session goes idle and busy again while it writes its last reply, each
+      // report in time to be taken.
+      for (const [at, status] of [[2000, idle], [4000, busy], [6000, idle]] as const) {
+        await report('session.status', status, at);
+        await staysAsItIs(timeline, 'the rest of the turn leaves the task completed');
+      }
+      await report('UserPromptSubmit', {}, 30_000);
+      await timeline.next((s) => s.status === 'running', 'a new prompt to reopen it');
+    }));
+
+  it('keeps a wait for a permission when the start of its own tool call reports after it (hooks run side by side)', () =>
+    withHookedTask('ordered', async (report, timeline) => {
+      await report('UserPromptSubmit', {}, 0);
+      await timeline.next((s) => s.status === 'running', 'the prompt taken');
+      await report('PermissionRequest', bash, 1000);
+      await timeline.next((s) => s.waiting !== null, 'the permission request');
+      // Under load the PreToolUse hook's process started after the PermissionRequest's.
+      await report('PreToolUse', bash, 1050);
+      await staysAsItIs(timeline, 'the start of the tool call leaves the wait for its permission');
+      await report('PostToolUse', bash, 5000);
+      await timeline.next((s) => s.status === 'running' && s.waiting === null, 'the tool call permitted');
+    }));
+
+  it("names a wait by the tool and command asked for, and keeps that name through Claude Code's notification", () =>
+    withHookedTask('named', async (report, timeline) => {
+      await report('PreToolUse', bash, 0);
+      await report('PermissionRequest', bash, 100);
+      const asked = await timeline.next((s) => s.waiting !== null, 'the permission request');
+      // Claude Code's notification comes some seconds after it asked, in words that say less.
+      await report('Notification', { notification_type: 'permission_prompt', message: 'Claude needs your permission' }, 6100);
+      await staysAsItIs(timeline, 'the notification leaves the wait named as it was');
+      assert.deepEqual([asked.status, asked.waiting], ['idle', 'permission to use Bash: echo hi > out.txt']);
+    }));
 });
 
 describe('a screen pattern that backtracks without end', () => {
