@@ -61,7 +61,7 @@ describe('which reports about an agent count, and when', () => {
       ],
       { until: 70_000, status: 'completed' },
     );
-    assert.deepEqual(claude.changes, ['2400 idle', '3200 running', '4200 idle', '60200 running']);
+    assert.deepEqual(claude.changes, ['2400 idle', '3000 running', '4200 idle', '60000 running']);
     assert.deepEqual(claude.statuses, ['completed', 'completed', 'completed', 'running']);
     // OpenCode: busy and idle through the turn, then a person's next message.
     const opencode = play(
@@ -90,11 +90,17 @@ describe('which reports about an agent count, and when', () => {
     assert.deepEqual(play([[3000, screen('idle')]], { until: 10_000, traits: { agentReports: false, prompted: true } }).changes, ['3400 idle']);
   });
 
+  it("writes the agent's word that it works at once, and its end or wait once it has held for 0.2 s", () => {
+    assert.deepEqual(play([[0, hook('Stop', {}, 0)], [1000, hook('UserPromptSubmit', {}, 1000)], [3000, hook('PermissionRequest', bash, 3000)]], { until: 5000 }).changes, ['200 idle', '1000 running', '3200 waiting (permission to use Bash: echo hi > out.txt)']);
+    // A turn that ends and a queued prompt that starts at once: the task stays running.
+    assert.deepEqual(play([[0, hook('Stop', {}, 0)], [100, hook('UserPromptSubmit', {}, 100)]], { until: 5000 }).changes, []);
+  });
+
   it('orders hooks by what they mean: the start of a tool call never ends the wait for its permission', () => {
     const asked = 'waiting (permission to use Bash: echo hi > out.txt)';
     // Under load, the PreToolUse hook's process started (and reported) after the PermissionRequest's.
     const late = play([[0, hook('UserPromptSubmit', {}, 0)], [1000, hook('PermissionRequest', bash, 1000)], [1100, hook('PreToolUse', bash, 1050)], [5000, hook('PostToolUse', bash, 5000)]], { until: 10_000 });
-    assert.deepEqual(late.changes, [`1200 ${asked}`, '5200 running']);
+    assert.deepEqual(late.changes, [`1200 ${asked}`, '5000 running']);
     // The PermissionRequest's process started first, but reported after the PreToolUse: not stale.
     const overtaken = play([[0, hook('PreToolUse', bash, 1000)], [300, hook('PermissionRequest', bash, 990)], [5000, hook('Stop', {}, 5000)]], { until: 10_000 });
     assert.deepEqual(overtaken.changes, [`500 ${asked}`, '5200 idle']);
@@ -126,7 +132,7 @@ describe('which reports about an agent count, and when', () => {
     const asked = [[0, hook('PreToolUse', bash, 0)], [100, hook('PermissionRequest', bash, 100)], [400, dialog]] as Array<[number, ActivityReport]>;
     assert.deepEqual(play([...asked, [8000, screen('idle')]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '9500 idle']);
     // Yes instead: the tool call ends soon after the dialog left, and the task never shows idle meanwhile.
-    assert.deepEqual(play([...asked, [8000, screen('idle')], [8600, hook('PostToolUse', bash, 8600)]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8800 running']);
+    assert.deepEqual(play([...asked, [8000, screen('idle')], [8600, hook('PostToolUse', bash, 8600)]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8600 running']);
     // A long command after Yes: the screen shows it working.
     assert.deepEqual(play([...asked, [8000, screen('idle')], [9000, screen('running')], [20_000, hook('PostToolUse', bash, 20_000)], [21_000, hook('Stop', {}, 21_000)]], { until: 30_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '9400 running', '21200 idle']);
   });
