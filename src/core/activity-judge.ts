@@ -123,6 +123,9 @@ export class ActivityJudge {
   }
 
   private fromAgent(report: ActivityReport, now: number): void {
+    // An end before a built-in agent took its prompt is no end of a turn: OpenCode may say its
+    // new session is idle before it submits the prompt it was started with (under load, 0.5 s before).
+    if (report.meaning === 'stop' && this.traits.agentReports && this.loading(now)) return;
     this.traits.agentReports = true;
     this.reported = true;
     this.deferred = false;
