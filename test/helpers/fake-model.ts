@@ -56,11 +56,12 @@ abstract class FakeModel {
   }
 
   /**
-   * Writes SSE `events` of `reply` (after its silence), spread over its `ms`, keeping
-   * `streaming`, `lastReplyEnd` and the exchange's record up to date; stops when the agent
-   * hangs up.
+   * Writes SSE `events` of `reply` (after its silence): the first `paced` (its text) spread
+   * over its `ms`, the rest (a tool call, the end) at once after them, as a model sends them,
+   * so that the last byte is when the agent may act on the reply. Keeps `streaming`,
+   * `lastReplyEnd` and the exchange's record up to date; stops when the agent hangs up.
    */
-  protected async stream(res: ServerResponse, events: string[], exchange: Omit<Exchange, 'aborted'>): Promise<void> {
+  protected async stream(res: ServerResponse, events: string[], exchange: Omit<Exchange, 'aborted'>, paced: number): Promise<void> {
     const record: Exchange = { ...exchange, aborted: false };
     this.exchanges.push(record);
     const { ms = 0, silentMs = 0 } = exchange.reply;
@@ -70,11 +71,11 @@ abstract class FakeModel {
     try {
       res.flushHeaders();
       for (let left = silentMs; left > 0 && !record.aborted; left -= 100) await pause(Math.min(100, left));
-      for (const event of events) {
+      for (const [i, event] of events.entries()) {
+        if (i > 0 && i < paced && ms > 0) await pause(ms / paced);
         if (record.aborted) break;
         res.write(event);
         record.firstByte ??= Date.now();
-        if (ms > 0) await pause(ms / events.length);
       }
       if (!record.aborted) res.end();
     } finally {
@@ -145,7 +146,7 @@ export class FakeAnthropic extends FakeModel {
         ...(scripted.tool ? toolUse(`toolu_${this.requests.length}`, scripted.tool.name, scripted.tool.input, 1) : text('', 1).slice(-2)),
       ];
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      void this.stream(res, events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`), { reply: scripted, tools, opened });
+      void this.stream(res, events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`), { reply: scripted, tools, opened }, 2 + words.length);
       return;
     }
     const conversation = JSON.stringify(request.messages);
@@ -203,12 +204,13 @@ export class FakeOpenAI extends FakeModel {
     if (this.script) {
       const scripted = this.script({ messages: request.messages, tools });
       const call = scripted.tool && { role: 'assistant', tool_calls: [{ index: 0, id: `call_${this.requests.length}`, type: 'function', function: { name: scripted.tool.name, arguments: JSON.stringify(scripted.tool.input) } }] };
+      const words = scripted.text.split(/(?<= )/);
       const events = [
-        ...scripted.text.split(/(?<= )/).map((word, i) => chunk(i === 0 ? { role: 'assistant', content: word } : { content: word }, null)),
+        ...words.map((word, i) => chunk(i === 0 ? { role: 'assistant', content: word } : { content: word }, null)),
         ...(call ? [chunk(call, null), chunk({}, 'tool_calls')] : [chunk({}, 'stop')]),
         'data: [DONE]\n\n',
       ];
-      void this.stream(res, events, { reply: scripted, tools, opened });
+      void this.stream(res, events, { reply: scripted, tools, opened }, words.length);
       return;
     }
     if (tools.includes(this.tool) && !called) {
