@@ -264,10 +264,12 @@ interface Measure {
   note?: string;
 }
 
+const empty = (agent: string, scenario: string): Measure => ({ agent, scenario, samples: 0, right: 0, latencies: [], falseIdle: 0, falseWaiting: 0, missedWaiting: 0 });
+
 /** Compares the daemon's states with the truth over [from, to]. */
 function measure(agent: string, scenario: string, truth: Change[], states: TaskState[], from: number, to: number): Measure {
   const at = <T extends { at: number }>(list: T[], t: number) => list.filter((x) => x.at <= t).at(-1);
-  const m: Measure = { agent, scenario, samples: 0, right: 0, latencies: [], falseIdle: 0, falseWaiting: 0, missedWaiting: 0 };
+  const m = empty(agent, scenario);
   let previous: { falseIdle: boolean; falseWaiting: boolean } = { falseIdle: false, falseWaiting: false };
   for (let t = from; t <= to; t += SAMPLE_MS) {
     if (truth.some((c) => t >= c.at && t < c.at + GRACE_MS)) {
@@ -416,7 +418,11 @@ async function benchAgent(agent: Agent, scenarios: Scenario[]): Promise<Measure[
       if (note) m.note = note;
       measures.push(m);
       if (process.env.BENCH_VERBOSE) console.log(`${agent.name} / ${scenario.name}: truth ${truth.map((c) => `${c.state}@${c.at - from}`).join(' ')}; daemon ${timeline.states.filter((s) => s.at >= from - 5000).map((s) => `${shown(s)}@${s.at - from}`).join(' ')}`);
-      if (note) break;
+      if (note) {
+        // The task is in no known state: the rest are listed, not run.
+        for (const rest of scenarios.slice(index + 1)) measures.push({ ...empty(agent.name, rest.name), note: `not run: ${scenario.name} failed` });
+        break;
+      }
     }
     if (process.env.BENCH_VERBOSE) console.log((await sandbox.run(['logs', ref], { cwd: repo })).stdout);
   } finally {
