@@ -7,7 +7,13 @@ import type { ActivityReport } from './agent-events.js';
  * the task file flap.
  */
 export const SETTLE_MS = 400;
-/** The agent's own reports are deliberate, not a screen's guess: they settle sooner (idle within 2 s of a reply, issue 7). */
+/**
+ * The agent's own reports are deliberate, not a screen's guess: they settle sooner (idle within
+ * 2 s of a reply, issue 7). Its word that it works is written at once: only an end or a wait
+ * needs to hold, so that a turn that ends and a queued prompt that starts at once leave the
+ * task running; and a hook's process has taken much of the second a change may take already
+ * (bench/status-accuracy.ts).
+ */
 export const AGENT_SETTLE_MS = 200;
 /** A quiet screen ends a turn the agent did not report as ended only when the agent has said nothing for this long. */
 export const AGENT_SILENCE_MS = 1000;
@@ -117,6 +123,9 @@ export class ActivityJudge {
   }
 
   private fromAgent(report: ActivityReport, now: number): void {
+    // An end before a built-in agent took its prompt is no end of a turn: OpenCode may say its
+    // new session is idle before it submits the prompt it was started with (under load, 0.5 s before).
+    if (report.meaning === 'stop' && this.traits.agentReports && this.loading(now)) return;
     this.traits.agentReports = true;
     this.reported = true;
     this.deferred = false;
@@ -149,7 +158,7 @@ export class ActivityJudge {
         this.toolCall = undefined;
         break;
     }
-    this.propose(report, now, AGENT_SETTLE_MS);
+    this.propose(report, now, report.state === 'running' ? 0 : AGENT_SETTLE_MS);
   }
 
   private fromScreen(report: ActivityReport, now: number): void {

@@ -7,6 +7,8 @@ import { statusAfter } from '../../src/core/agent-status.js';
 
 /** Claude Code or OpenCode given a task's prompt. */
 const REPORTING: AgentTraits = { agentReports: true, prompted: true };
+/** The same, past its first prompt (resumed, or the judge's clock starts mid-session): its first report may end a turn. */
+const UNDER_WAY: AgentTraits = { agentReports: true, prompted: false };
 
 /** One of the agent's hooks (or plugin events), started at `at` when given. */
 const hook = (event: string, data: Record<string, unknown> = {}, at?: number): ActivityReport => reportFromEvent(event, data, at)!;
@@ -61,7 +63,7 @@ describe('which reports about an agent count, and when', () => {
       ],
       { until: 70_000, status: 'completed' },
     );
-    assert.deepEqual(claude.changes, ['2400 idle', '3200 running', '4200 idle', '60200 running']);
+    assert.deepEqual(claude.changes, ['2400 idle', '3000 running', '4200 idle', '60000 running']);
     assert.deepEqual(claude.statuses, ['completed', 'completed', 'completed', 'running']);
     // OpenCode: busy and idle through the turn, then a person's next message.
     const opencode = play(
@@ -71,7 +73,7 @@ describe('which reports about an agent count, and when', () => {
         [1000, hook('session.status', { status: { type: 'idle' } }, 1000)],
         [30_000, hook('message.updated', { info: { role: 'user' } }, 30_000)],
       ],
-      { until: 40_000, status: 'completed' },
+      { until: 40_000, status: 'completed', traits: UNDER_WAY },
     );
     assert.deepEqual(opencode.statuses, ['completed', 'completed', 'completed', 'running']);
   });
@@ -79,6 +81,8 @@ describe('which reports about an agent count, and when', () => {
   it('keeps an agent that reports itself running while it loads, until its first report; its hooks may be off', () => {
     // OpenCode's screen is quiet while it loads; it takes its prompt 9 s after the start.
     assert.deepEqual(play([[3000, screen('idle')], [9000, hook('message.updated', { info: { role: 'user' } }, 9000)], [12_000, hook('session.status', { status: { type: 'idle' } }, 12_000)]], { until: 20_000 }).changes, ['12200 idle']);
+    // Its new session is idle before it submits its prompt: no end of a turn, whatever lies between.
+    assert.deepEqual(play([[5000, hook('session.status', { status: { type: 'idle' } }, 5000)], [5600, hook('message.updated', { info: { role: 'user' } }, 5600)], [9000, hook('session.status', { status: { type: 'idle' } }, 9000)]], { until: 20_000 }).changes, ['9200 idle']);
     // Claude Code asks whether to trust the folder before any hook runs; once answered, it goes on loading.
     const trust = screen('waiting', 'an answer to whether to trust the folder', 'the screen shows "Is this a project you created or one you trust?"');
     assert.deepEqual(play([[2000, trust], [10_000, screen('idle')], [13_000, hook('UserPromptSubmit', {}, 13_000)]], { until: 20_000 }).changes, ['2600 waiting (an answer to whether to trust the folder)', '10400 running']);
@@ -90,16 +94,22 @@ describe('which reports about an agent count, and when', () => {
     assert.deepEqual(play([[3000, screen('idle')]], { until: 10_000, traits: { agentReports: false, prompted: true } }).changes, ['3400 idle']);
   });
 
+  it("writes the agent's word that it works at once, and its end or wait once it has held for 0.2 s", () => {
+    assert.deepEqual(play([[0, hook('Stop', {}, 0)], [1000, hook('UserPromptSubmit', {}, 1000)], [3000, hook('PermissionRequest', bash, 3000)]], { until: 5000, traits: UNDER_WAY }).changes, ['200 idle', '1000 running', '3200 waiting (permission to use Bash: echo hi > out.txt)']);
+    // A turn that ends and a queued prompt that starts at once: the task stays running.
+    assert.deepEqual(play([[0, hook('Stop', {}, 0)], [100, hook('UserPromptSubmit', {}, 100)]], { until: 5000, traits: UNDER_WAY }).changes, []);
+  });
+
   it('orders hooks by what they mean: the start of a tool call never ends the wait for its permission', () => {
     const asked = 'waiting (permission to use Bash: echo hi > out.txt)';
     // Under load, the PreToolUse hook's process started (and reported) after the PermissionRequest's.
     const late = play([[0, hook('UserPromptSubmit', {}, 0)], [1000, hook('PermissionRequest', bash, 1000)], [1100, hook('PreToolUse', bash, 1050)], [5000, hook('PostToolUse', bash, 5000)]], { until: 10_000 });
-    assert.deepEqual(late.changes, [`1200 ${asked}`, '5200 running']);
+    assert.deepEqual(late.changes, [`1200 ${asked}`, '5000 running']);
     // The PermissionRequest's process started first, but reported after the PreToolUse: not stale.
     const overtaken = play([[0, hook('PreToolUse', bash, 1000)], [300, hook('PermissionRequest', bash, 990)], [5000, hook('Stop', {}, 5000)]], { until: 10_000 });
     assert.deepEqual(overtaken.changes, [`500 ${asked}`, '5200 idle']);
     // A report from an earlier hook than one taken is still stale: the last tool call's end after the turn's.
-    assert.deepEqual(play([[0, hook('Stop', {}, 2000)], [300, hook('PostToolUse', bash, 1900)]], { until: 5000 }).changes, ['200 idle']);
+    assert.deepEqual(play([[0, hook('Stop', {}, 2000)], [300, hook('PostToolUse', bash, 1900)]], { until: 5000, traits: UNDER_WAY }).changes, ['200 idle']);
   });
 
   it('names a wait after what is asked; general words only where nothing better is known', () => {
@@ -114,7 +124,7 @@ describe('which reports about an agent count, and when', () => {
     assert.deepEqual(play([[0, dialog], [500, hook('PreToolUse', bash, 0)]], { until: 5000, traits: { agentReports: true, prompted: false } }).changes, [`700 ${asked}`]);
     assert.deepEqual(play([[0, dialog], [800, hook('PreToolUse', bash, 0)]], { until: 5000, traits: { agentReports: true, prompted: false } }).changes, ['600 waiting (permission to use a tool)', `1000 ${asked}`]);
     // Nothing better known: the notification's words.
-    assert.deepEqual(play([[0, hook('Stop', {}, 0)], [60_000, hook('Notification', { notification_type: 'idle_prompt', message: 'Claude is waiting for your input' }, 60_000)]], { until: 70_000 }).changes, ['200 idle', '60200 waiting (Claude is waiting for your input)']);
+    assert.deepEqual(play([[0, hook('Stop', {}, 0)], [60_000, hook('Notification', { notification_type: 'idle_prompt', message: 'Claude is waiting for your input' }, 60_000)]], { until: 70_000, traits: UNDER_WAY }).changes, ['200 idle', '60200 waiting (Claude is waiting for your input)']);
   });
 
   it('makes an agent interrupted with Esc idle, while it works or while it waits', () => {
@@ -126,7 +136,7 @@ describe('which reports about an agent count, and when', () => {
     const asked = [[0, hook('PreToolUse', bash, 0)], [100, hook('PermissionRequest', bash, 100)], [400, dialog]] as Array<[number, ActivityReport]>;
     assert.deepEqual(play([...asked, [8000, screen('idle')]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '9500 idle']);
     // Yes instead: the tool call ends soon after the dialog left, and the task never shows idle meanwhile.
-    assert.deepEqual(play([...asked, [8000, screen('idle')], [8600, hook('PostToolUse', bash, 8600)]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8800 running']);
+    assert.deepEqual(play([...asked, [8000, screen('idle')], [8600, hook('PostToolUse', bash, 8600)]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8600 running']);
     // A long command after Yes: the screen shows it working.
     assert.deepEqual(play([...asked, [8000, screen('idle')], [9000, screen('running')], [20_000, hook('PostToolUse', bash, 20_000)], [21_000, hook('Stop', {}, 21_000)]], { until: 30_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '9400 running', '21200 idle']);
   });

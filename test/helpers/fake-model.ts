@@ -6,6 +6,19 @@ export interface Reply {
   text: string;
   ms?: number;
   tool?: { name: string; input: Record<string, unknown> };
+  /** Keeps the request open this long with nothing sent but the headers (a model that thinks) before the text. */
+  silentMs?: number;
+}
+
+/** One scripted reply as the model sent it: when its request came and its first and last bytes went (ms since the epoch). */
+export interface Exchange {
+  reply: Reply;
+  tools: string[];
+  opened: number;
+  firstByte?: number;
+  lastByte?: number;
+  /** The agent hung up before the reply's end (an interrupt). */
+  aborted: boolean;
 }
 
 /** The script of a conversation: the reply to a request, from its messages and the tools it offers. */
@@ -19,6 +32,8 @@ export type Script = (request: { messages: unknown[]; tools: string[] }) => Repl
  */
 abstract class FakeModel {
   readonly requests: { messages: unknown[]; tools: string[] }[] = [];
+  /** Every scripted reply, in the order the requests came: the ground truth of what the agent was doing (bench/status-accuracy.ts). */
+  readonly exchanges: Exchange[] = [];
   private readonly server: Server;
   /** Replies being streamed right now. */
   streaming = 0;
@@ -40,18 +55,33 @@ abstract class FakeModel {
     return this;
   }
 
-  /** Writes SSE `events`, spread over `ms`, keeping `streaming` and `lastReplyEnd` up to date. */
-  protected async stream(res: ServerResponse, events: string[], ms: number): Promise<void> {
+  /**
+   * Writes SSE `events` of `reply` (after its silence): the first `paced` (its text) spread
+   * over its `ms`, the rest (a tool call, the end) at once after them, as a model sends them,
+   * so that the last byte is when the agent may act on the reply. Keeps `streaming`,
+   * `lastReplyEnd` and the exchange's record up to date; stops when the agent hangs up.
+   */
+  protected async stream(res: ServerResponse, events: string[], exchange: Omit<Exchange, 'aborted'>, paced: number): Promise<void> {
+    const record: Exchange = { ...exchange, aborted: false };
+    this.exchanges.push(record);
+    const { ms = 0, silentMs = 0 } = exchange.reply;
+    const pause = (wait: number) => new Promise((resolve) => setTimeout(resolve, wait));
+    res.once('close', () => (record.aborted = !res.writableFinished));
     this.streaming++;
     try {
-      for (const event of events) {
+      res.flushHeaders();
+      for (let left = silentMs; left > 0 && !record.aborted; left -= 100) await pause(Math.min(100, left));
+      for (const [i, event] of events.entries()) {
+        if (i > 0 && i < paced && ms > 0) await pause(ms / paced);
+        if (record.aborted) break;
         res.write(event);
-        if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms / events.length));
+        record.firstByte ??= Date.now();
       }
-      res.end();
+      if (!record.aborted) res.end();
     } finally {
       this.streaming--;
       this.lastReplyEnd = Date.now();
+      if (!record.aborted) record.lastByte = this.lastReplyEnd;
     }
   }
 
@@ -72,12 +102,14 @@ abstract class FakeModel {
   }
 
   private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const opened = Date.now();
     let body = '';
     for await (const chunk of req) body += chunk;
-    this.handle(req, body, res);
+    this.handle(req, body, res, opened);
   }
 
-  protected abstract handle(req: IncomingMessage, body: string, res: ServerResponse): void;
+  /** Answers a request that came at `opened`. */
+  protected abstract handle(req: IncomingMessage, body: string, res: ServerResponse, opened: number): void;
 }
 
 /** The Anthropic Messages API, for Claude Code (ANTHROPIC_BASE_URL); while the tool is not offered yet, it asks Claude Code to wait for its MCP servers. */
@@ -86,7 +118,7 @@ export class FakeAnthropic extends FakeModel {
     super(tool, done);
   }
 
-  protected handle(req: IncomingMessage, body: string, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, body: string, res: ServerResponse, opened: number): void {
     if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
       res.writeHead(req.method === 'HEAD' ? 200 : 404).end();
       return;
@@ -114,7 +146,7 @@ export class FakeAnthropic extends FakeModel {
         ...(scripted.tool ? toolUse(`toolu_${this.requests.length}`, scripted.tool.name, scripted.tool.input, 1) : text('', 1).slice(-2)),
       ];
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      void this.stream(res, events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`), scripted.ms ?? 0);
+      void this.stream(res, events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`), { reply: scripted, tools, opened }, 2 + words.length);
       return;
     }
     const conversation = JSON.stringify(request.messages);
@@ -157,7 +189,7 @@ export class FakeOpenAI extends FakeModel {
     super(tool, done, '/v1');
   }
 
-  protected handle(req: IncomingMessage, body: string, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, body: string, res: ServerResponse, opened: number): void {
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
       return;
@@ -172,12 +204,13 @@ export class FakeOpenAI extends FakeModel {
     if (this.script) {
       const scripted = this.script({ messages: request.messages, tools });
       const call = scripted.tool && { role: 'assistant', tool_calls: [{ index: 0, id: `call_${this.requests.length}`, type: 'function', function: { name: scripted.tool.name, arguments: JSON.stringify(scripted.tool.input) } }] };
+      const words = scripted.text.split(/(?<= )/);
       const events = [
-        ...scripted.text.split(/(?<= )/).map((word, i) => chunk(i === 0 ? { role: 'assistant', content: word } : { content: word }, null)),
+        ...words.map((word, i) => chunk(i === 0 ? { role: 'assistant', content: word } : { content: word }, null)),
         ...(call ? [chunk(call, null), chunk({}, 'tool_calls')] : [chunk({}, 'stop')]),
         'data: [DONE]\n\n',
       ];
-      void this.stream(res, events, scripted.ms ?? 0);
+      void this.stream(res, events, { reply: scripted, tools, opened }, words.length);
       return;
     }
     if (tools.includes(this.tool) && !called) {

@@ -83,7 +83,10 @@ export const claude: AgentModule = {
   command: ['claude', '{prompt}'],
   resume: ['claude', '--continue'],
   env: {},
-  idle_after: 3,
+  // Its screen counts only for a turn no hook ended (Esc): Claude Code animates its spinner
+  // while it works, thinks or runs a silent command, so a second of stillness is an end
+  // (bench/status-accuracy.ts: Esc was idle 3.4 s late with 3).
+  idle_after: 1,
   install: 'npm install -g @anthropic-ai/claude-code',
   patterns: PATTERNS,
   events: EVENTS,
