@@ -31,6 +31,19 @@ export const DIALOG_CLOSED_MS = 1500;
  * 41 s to take its prompt.
  */
 export const FIRST_REPORT_GRACE_MS = 120_000;
+/**
+ * The end of a turn that came while sub-agents worked in the background holds until they have
+ * all ended and the agent has then said nothing for this long: a sub-agent's end starts a turn
+ * of the main agent's own (it reads the result), whose hooks or end come sooner.
+ */
+export const SUBAGENTS_DONE_MS = 5000;
+/**
+ * Sub-agents from which nothing has been heard this long are taken as gone (an end that was
+ * never reported: one stopped with Esc): the turn's end they held applies.
+ */
+export const SUBAGENT_SILENCE_MS = 60_000;
+/** Sub-agents counted at most: beyond, the held end applies at the next silence anyway. */
+const MAX_SUBAGENTS = 64;
 
 /** A change the judge has decided on: the activity it follows and the report that made it. */
 export interface ActivityChange {
@@ -77,6 +90,11 @@ export class ActivityJudge {
   private deferred = false;
   /** The wait the task shows (or will) is in general words, not named after what is asked. */
   private vagueWait = false;
+  /** Sub-agents that work, by id, and ends of sub-agents whose start has not come yet (hooks arrive in any order). */
+  private readonly subagents = new Set<string>();
+  private readonly subagentsEnded = new Set<string>();
+  /** The end of a turn that came while sub-agents worked: it applies once they are done (SUBAGENTS_DONE_MS) or silent (SUBAGENT_SILENCE_MS). */
+  private heldStop: ActivityReport | undefined;
 
   constructor(options: { state: Activity; reason: string; traits: AgentTraits; now: number }) {
     this.applied = { state: options.state, reason: options.reason };
@@ -91,7 +109,7 @@ export class ActivityJudge {
 
   /** When `settle` has something to decide; undefined while nothing waits. */
   get due(): number | undefined {
-    const times = [this.pending?.due, this.deferred ? this.startedAt + FIRST_REPORT_GRACE_MS : undefined].filter((t) => t !== undefined);
+    const times = [this.pending?.due, this.deferred ? this.startedAt + FIRST_REPORT_GRACE_MS : undefined, this.heldStopDue].filter((t) => t !== undefined);
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
@@ -100,6 +118,12 @@ export class ActivityJudge {
     if (this.deferred && now >= this.startedAt + FIRST_REPORT_GRACE_MS) {
       this.deferred = false;
       if (this.screen?.state === 'idle') this.fromScreen(this.screen, now);
+    }
+    const held = this.heldStop;
+    if (held && now >= this.heldStopDue!) {
+      const cause = this.subagents.size > 0 ? `${held.cause}, held while sub-agents worked, which have said nothing since` : `${held.cause}, held until the sub-agents were done`;
+      this.forgetSubagents();
+      this.propose({ ...held, cause }, now, 0);
     }
     if (!this.pending || now < this.pending.due) return undefined;
     const { report } = this.pending;
@@ -117,6 +141,26 @@ export class ActivityJudge {
     else this.fromAgent(report, now);
   }
 
+  /** When a held end of a turn applies, if one is held. */
+  private get heldStopDue(): number | undefined {
+    if (!this.heldStop) return undefined;
+    return this.lastReportReceived + (this.subagents.size > 0 ? SUBAGENT_SILENCE_MS : SUBAGENTS_DONE_MS);
+  }
+
+  private forgetSubagents(): void {
+    this.subagents.clear();
+    this.subagentsEnded.clear();
+    this.heldStop = undefined;
+  }
+
+  /** Counts a sub-agent's start or end, whichever comes first. */
+  private countSubagent(report: ActivityReport): void {
+    const id = report.subagent ?? '';
+    if (report.meaning === 'spawn') {
+      if (!this.subagentsEnded.delete(id) && this.subagents.size < MAX_SUBAGENTS) this.subagents.add(id);
+    } else if (!this.subagents.delete(id) && this.subagentsEnded.size < MAX_SUBAGENTS) this.subagentsEnded.add(id);
+  }
+
   /** What the task shows, or will once the pending verdict settles. */
   private get current(): { state: Activity; reason: string } {
     return this.pending?.report ?? this.applied;
@@ -131,6 +175,10 @@ export class ActivityJudge {
     this.deferred = false;
     this.screenLeads = false;
     this.lastReportReceived = now;
+    // Sub-agents are counted whatever order their reports come in; their end changes nothing
+    // by itself: the main agent's turn goes on, or its end was held for them.
+    if (report.meaning === 'spawn' || report.meaning === 'join') this.countSubagent(report);
+    if (report.meaning === 'join') return;
     if (report.at !== undefined) {
       // Hooks run side by side: one that started before the latest taken is out of date,
       // except a permission request overtaken by the start of its own tool call.
@@ -153,9 +201,21 @@ export class ActivityJudge {
       case 'notice':
         return this.proposeWait(report, now, AGENT_SETTLE_MS);
       case 'prompt':
+        this.toolCall = undefined;
+        this.heldStop = undefined;
+        break;
       case 'resume':
+        this.toolCall = undefined;
+        break;
       case 'stop':
         this.toolCall = undefined;
+        // Claude Code ends the turn while the sub-agents it started in the background still
+        // work: the task goes on running until they are done.
+        if (this.subagents.size > 0) {
+          this.heldStop = report;
+          return;
+        }
+        this.heldStop = undefined;
         break;
     }
     this.propose(report, now, report.state === 'running' ? 0 : AGENT_SETTLE_MS);
@@ -181,7 +241,8 @@ export class ActivityJudge {
     // Otherwise the screen only ends a turn the agent did not report as ended (Claude Code
     // fires no hook when interrupted with Esc): a quiet screen while it runs, with no word
     // from the agent meanwhile. Working agents animate their screens.
-    const silent = this.pending === undefined && now - this.lastReportReceived >= AGENT_SILENCE_MS;
+    // Not while an end is held for sub-agents in the background: the main agent's screen is still then.
+    const silent = this.pending === undefined && now - this.lastReportReceived >= AGENT_SILENCE_MS && !this.heldStop;
     if (report.state === 'idle' && this.applied.state === 'running' && silent) this.propose(report, now, SETTLE_MS);
   }
 

@@ -26,6 +26,8 @@ export interface ActivityReport {
   meaning?: Meaning;
   /** For a tool call that starts: what a wait for it would be, should one come without naming it. */
   toolCall?: string;
+  /** For a sub-agent's start or end: which one. */
+  subagent?: string;
 }
 
 /**

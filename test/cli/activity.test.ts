@@ -144,7 +144,7 @@ describe('what agents are doing: their screens, their hooks, the status that fol
     await statusIs('hooked', 'idle', 'a review of the plan');
 
     const bad = await hook('Stpo');
-    assert.deepEqual([bad.code, bad.stderr], [1, "orchestra: 'Stpo' is not an event orchestra hook knows (did you mean Stop?); use running, idle or waiting, or one of opencode's message.updated, session.status, permission.asked, permission.replied, question.asked, question.replied, question.rejected; claude's UserPromptSubmit, PreToolUse, PostToolUse, PostToolUseFailure, PermissionDenied, Stop, PermissionRequest, Notification.\n"]);
+    assert.deepEqual([bad.code, bad.stderr], [1, "orchestra: 'Stpo' is not an event orchestra hook knows (did you mean Stop?); use running, idle or waiting, or one of opencode's message.updated, session.status, permission.asked, permission.replied, question.asked, question.replied, question.rejected; claude's UserPromptSubmit, PreToolUse, PostToolUse, PostToolUseFailure, PermissionDenied, Stop, SubagentStart, SubagentStop, PermissionRequest, Notification.\n"]);
     const notJson = await hook('Stop', 'not json');
     assert.equal(notJson.code, 1);
     assert.match(notJson.stderr, /what came is not JSON/);

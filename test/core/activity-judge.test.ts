@@ -140,4 +140,21 @@ describe('which reports about an agent count, and when', () => {
     // A long command after Yes: the screen shows it working.
     assert.deepEqual(play([...asked, [8000, screen('idle')], [9000, screen('running')], [20_000, hook('PostToolUse', bash, 20_000)], [21_000, hook('Stop', {}, 21_000)]], { until: 30_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '9400 running', '21200 idle']);
   });
+
+  it('keeps a task running while sub-agents work in the background after its turn ended', () => {
+    const start = (id: string, at: number) => hook('SubagentStart', { agent_id: id, agent_type: 'general-purpose' }, at);
+    const stop = (id: string, at: number) => hook('SubagentStop', { agent_id: id }, at);
+    // Claude Code 2.1.332 ends the turn while its sub-agent works; the sub-agent's end starts a
+    // turn of the main agent's own (it reads the result), which ends the task's work.
+    const background: Array<[number, ActivityReport]> = [[0, hook('UserPromptSubmit', {}, 0)], [500, start('a1', 500)], [1000, hook('Stop', {}, 1000)], [3000, screen('idle')], [9000, stop('a1', 9000)]];
+    assert.deepEqual(play([...background, [9500, hook('Stop', {}, 9500)]], { until: 30_000 }).changes, ['9700 idle']);
+    // No turn of its own after all: the held end applies once the sub-agents have been done for 5 s.
+    assert.deepEqual(play(background, { until: 30_000 }).changes, ['14000 idle']);
+    // Reports in any order: an end before its start still counts the sub-agent as done.
+    assert.deepEqual(play([[0, stop('a1', 600)], [100, start('a1', 500)], [200, hook('Stop', {}, 1000)]], { until: 30_000, traits: UNDER_WAY }).changes, ['400 idle']);
+    // A sub-agent that never reports its end (stopped with Esc): the held end applies after a minute of silence.
+    assert.deepEqual(play([[0, start('a1', 0)], [1000, hook('Stop', {}, 1000)], [5000, screen('idle')]], { until: 120_000, traits: UNDER_WAY }).changes, ['61000 idle']);
+    // A sub-agent in the foreground ends before its turn does: nothing held.
+    assert.deepEqual(play([[0, start('a1', 0)], [4000, stop('a1', 4000)], [5000, hook('Stop', {}, 5000)]], { until: 30_000, traits: UNDER_WAY }).changes, ['5200 idle']);
+  });
 });

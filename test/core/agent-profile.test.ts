@@ -70,7 +70,7 @@ describe('agent profiles', () => {
     // Claude Code: hooks passed with --settings, each a shell command that runs `orchestra hook <event>`.
     const claude = agentInvocation(agentProfile('claude', config), values, false, env).argv;
     const hooks = JSON.parse(claude[claude.indexOf('--settings') + 1]!).hooks as Record<string, { hooks: { type: string; command: string }[] }[]>;
-    assert.deepEqual(Object.keys(hooks), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionDenied', 'Stop', 'PermissionRequest', 'Notification']);
+    assert.deepEqual(Object.keys(hooks), ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionDenied', 'Stop', 'SubagentStart', 'SubagentStop', 'PermissionRequest', 'Notification']);
     const stop = hooks.Stop![0]!.hooks[0]!;
     assert.equal(stop.type, 'command');
     assert.match(stop.command, / hook Stop$/);

@@ -22,9 +22,10 @@ export type Payload = Record<string, unknown>;
  *   where nothing better is known);
  * - `resume`: the agent goes on after a tool call or an answer;
  * - `work`: the agent works, within a turn;
- * - `stop`: the turn has ended.
+ * - `stop`: the turn has ended (it holds while sub-agents work in the background);
+ * - `spawn`, `join`: a sub-agent starts, ends (`subagent` names it).
  */
-export type Meaning = 'prompt' | 'tool' | 'ask' | 'notice' | 'resume' | 'work' | 'stop';
+export type Meaning = 'prompt' | 'tool' | 'ask' | 'notice' | 'resume' | 'work' | 'stop' | 'spawn' | 'join';
 
 /** What one event says: the agent's state, why it waits, and what the event means for its turn. */
 export interface Reading {
@@ -34,6 +35,8 @@ export interface Reading {
   meaning?: Meaning;
   /** For a tool call that starts: what a wait for it would be, should one come without naming it. */
   toolCall?: string;
+  /** For a sub-agent's start or end: which one. */
+  subagent?: string;
 }
 
 /** Cuts a field of the agent's JSON down to what the daemon needs of it. */

@@ -50,6 +50,9 @@ const EVENTS: Record<string, AgentEvent> = {
   // Auto mode's check refused a call: Claude Code goes on without it.
   PermissionDenied: { read: () => running('resume') },
   Stop: { read: () => idle('stop') },
+  // Sub-agents, which 2.1.332 runs in the background: its turn may end (Stop) while they work.
+  SubagentStart: { read: (data) => ({ ...running('spawn'), subagent: text(data.agent_id) ?? '' }), fields: { agent_id: true } },
+  SubagentStop: { read: (data) => ({ ...running('join'), subagent: text(data.agent_id) ?? '' }), fields: { agent_id: true } },
   PermissionRequest: { read: (data) => waiting(toolCallWait(data), 'ask'), fields: TOOL_CALL },
   Notification: {
     read: (data) => {
