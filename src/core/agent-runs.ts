@@ -150,21 +150,23 @@ export class AgentRuns {
         await this.undoWorktree(project, task, worktree, log);
         throw error;
       }
-      const quick = launched.ended;
+      await faultPoint('start:launched');
+      // The agent runs: the task shows it at once, while start watches it for its first moments.
+      const changes: TaskChanges = { status: 'running', exit_code: undefined, branch: worktree.branch, worktree: worktree.path };
+      if (params.agent !== undefined) changes.agent = params.agent;
+      const started = await project.store.update(task, changes);
+      const quick = await launched.early;
       // An agent that cannot run (a bad flag, a missing key) ends at once, and says why on its
-      // screen: a failed start, with its last lines. One that ends at once with status 0 (a
-      // scripted agent that did its work) has started; its end is recorded as any other's.
+      // screen: a failed start, with its last lines, and the task as it was. One that ends at
+      // once with status 0 (a scripted agent that did its work) has started, and is done.
       if (quick !== undefined && quick?.code !== 0) {
-        await this.undoWorktree(project, task, worktree, log);
+        const before: TaskChanges = { status: task.status, exit_code: task.exit_code ?? undefined, branch: task.branch ?? undefined, worktree: task.worktree ?? undefined, agent: task.agent };
+        await this.undoWorktree(project, await project.store.update(started, before), worktree, log);
         throw new OrchestraError(`The agent exited at once (${describeExit(quick)}).${lastLines(log.path)}`);
       }
-      await faultPoint('start:launched');
-      // An agent that has ended already is recorded so at once, so that start says it.
-      const changes: TaskChanges = quick ? { status: 'idle', exit_code: 0 } : { status: 'running', exit_code: undefined };
-      Object.assign(changes, { branch: worktree.branch, worktree: worktree.path });
-      if (quick) log.event('the agent ended at once with exit code 0: started, and done');
-      if (params.agent !== undefined) changes.agent = params.agent;
-      return await project.store.update(task, changes);
+      if (!quick) return started;
+      log.event('the agent ended at once with exit code 0: started, and done');
+      return await project.store.update(started, { status: 'idle', exit_code: 0 });
     } finally {
       intent.done();
     }

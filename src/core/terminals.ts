@@ -32,8 +32,11 @@ export interface AgentLaunch {
 
 export interface LaunchedAgent {
   agent_pid: number;
-  /** Set when the agent ended within moments of its start: how (null: its holder died). Its end is recorded as any other's. */
-  ended?: ExitStatus | null;
+  /**
+   * How the agent ended, should it end within moments of its start (null: its holder died);
+   * undefined once those have passed with the agent running. Its end is recorded as any other's.
+   */
+  early: Promise<ExitStatus | null | undefined>;
 }
 
 export interface TerminalState {

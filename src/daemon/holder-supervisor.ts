@@ -195,9 +195,9 @@ export class HolderSupervisor implements Terminals {
           const tracked = this.track(launch.key, connection);
           this.log.info(`started holder ${launch.key} (pid ${child.pid}) for task ${launch.task.id}:${launch.task.slug}: ${launch.shown.join(' ')}`);
           // An agent that cannot run (a bad flag, a missing key) usually ends at once; so does a
-          // scripted one that did its work. The core tells which from the exit status.
-          const early = await Promise.race([tracked.ended, delay(EARLY_EXIT_MS, undefined)]);
-          return early === undefined ? { agent_pid: tracked.agent.pid } : { agent_pid: tracked.agent.pid, ended: early };
+          // scripted one that did its work. The core tells which from the exit status, and
+          // records the start meanwhile.
+          return { agent_pid: tracked.agent.pid, early: Promise.race([tracked.ended, delay(EARLY_EXIT_MS, undefined)]) };
         } catch (error) {
           if (!(error instanceof HolderGoneError)) throw error;
         }
@@ -207,7 +207,7 @@ export class HolderSupervisor implements Terminals {
           const meta = exited !== undefined ? this.readMeta(launch.key) : undefined;
           if (meta?.exit) {
             void this.finish(launch.key, launch.task, meta.exit, '', { pid: meta.pid, agent: { pid: meta.agent_pid, start: meta.agent_start }, orphaned: false });
-            return { agent_pid: meta.agent_pid, ended: meta.exit };
+            return { agent_pid: meta.agent_pid, early: Promise.resolve(meta.exit) };
           }
           const why = exited !== undefined ? `exited with status ${exited}` : `did not answer within ${LAUNCH_TIMEOUT_MS / 1000} s`;
           const scope = file !== process.execPath ? ` It was started in a systemd user scope; ORCHESTRA_SYSTEMD_SCOPE=0 in the daemon's environment turns that off.` : '';
