@@ -244,6 +244,9 @@ export class ActivityJudge {
     // Not while an end is held for sub-agents in the background: the main agent's screen is still then.
     const silent = this.pending === undefined && now - this.lastReportReceived >= AGENT_SILENCE_MS && !this.heldStop;
     if (report.state === 'idle' && this.applied.state === 'running' && silent) this.propose(report, now, SETTLE_MS);
+    // A screen that works again before its quiet was taken (a machine that stalled the agent's
+    // drawing for a moment) takes it back.
+    else if (report.state === 'running' && this.pending?.report.source === 'screen' && this.pending.report.state === 'idle') this.pending = undefined;
   }
 
   /** An agent that reports itself, started with a prompt, has not reported yet and still has time to. */

@@ -130,6 +130,8 @@ describe('which reports about an agent count, and when', () => {
   it('makes an agent interrupted with Esc idle, while it works or while it waits', () => {
     // Claude Code fires no hook when interrupted: its screen, quiet with the agent silent, ends the turn.
     assert.deepEqual(play([[0, hook('UserPromptSubmit', {}, 0)], [4000, screen('idle')]], { until: 10_000 }).changes, ['4400 idle']);
+    // A screen that works again before its quiet was taken (the agent's drawing stalled) is no end either.
+    assert.deepEqual(play([[0, hook('UserPromptSubmit', {}, 0)], [4000, screen('idle')], [4200, screen('running')]], { until: 10_000 }).changes, []);
     // A screen that pauses while hooks keep coming is not an end.
     assert.deepEqual(play([[0, hook('UserPromptSubmit', {}, 0)], [3500, hook('PreToolUse', bash, 3500)], [4000, screen('idle')]], { until: 10_000 }).changes, []);
     // Esc at a permission dialog: the dialog leaves the screen and no hook follows.
