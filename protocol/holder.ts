@@ -167,6 +167,12 @@ export interface ActivityVerdict {
   reason: string;
   /** Why the holder thinks so, for the task's log: "the screen has not changed for 3 s" … */
   cause: string;
+  /**
+   * The screen shows it in words (one of the profile's patterns: a dialog, a turn's end
+   * written out), as opposed to a guess from its stillness or motion. Absent from holders
+   * before it was added: their verdicts count as guesses.
+   */
+  shown?: true;
 }
 
 /** Sent to control clients after hello and whenever the holder's verdict on the screen changes. */

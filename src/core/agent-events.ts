@@ -20,6 +20,8 @@ export interface ActivityReport {
   cause: string;
   /** The agent's own reports outrank what its screen suggests. */
   source: 'agent' | 'screen';
+  /** For the screen's: it shows this in words (a pattern), rather than seeming still or busy. */
+  shown?: true;
   /** When the agent reported it (ms since the epoch), where known: a report older than one already taken is stale. */
   at?: number;
   /** For the agent's own reports of known events: what it means for the order of a turn. */

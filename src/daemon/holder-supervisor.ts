@@ -303,7 +303,7 @@ export class HolderSupervisor implements Terminals {
       if (message.t === 'viewers') {
         tracked.viewers = message.count;
         this.events.changed(tracked.task);
-      } else if (message.t === 'activity') this.events.activity(tracked.task, { state: message.state, reason: message.reason, cause: message.cause });
+      } else if (message.t === 'activity') this.events.activity(tracked.task, { state: message.state, reason: message.reason, cause: message.cause, ...(message.shown === true ? { shown: true } : {}) });
       else if (message.t === 'exit') tracked.exit = { code: message.code, signal: message.signal };
     });
     connection.onClose(() => {

@@ -117,17 +117,23 @@ export class ScreenActivity {
       // its trailing blanks ('\(y/n\)$'): a person may write the pattern either way.
       const match = pattern.regex.exec(this.shownScreen) ?? pattern.regex.exec(this.lastScreen);
       if (!match) continue;
-      const shown = match[0].trim().slice(0, 80);
+      // Its first line: a pattern may reach over a dialog's menu or down to an input box.
+      const shown = match[0].trim().split('\n', 1)[0]!.trimEnd().slice(0, 80);
       const reason = pattern.status === 'waiting' ? (pattern.reason ?? shown) : '';
-      return this.set({ state: pattern.status, reason, cause: `the screen shows "${shown}"` });
+      return this.set({ state: pattern.status, reason, cause: `the screen shows "${shown}"`, shown: true });
     }
     const quiet = now - this.lastChange >= this.spec.idle_after_ms;
     if (quiet) this.set({ state: 'idle', reason: '', cause: `the screen has not changed for ${this.spec.idle_after_ms / 1000} s` });
     else if (this.changingSince !== undefined && now - this.lastChange <= STEADY_GAP_MS && now - this.changingSince >= Math.min(CONFIRM_MS, this.spec.idle_after_ms)) this.set({ state: 'running', reason: '', cause: 'the screen keeps changing' });
+    // What a pattern showed is gone, and the screen changes: the agent is at something else.
+    // Left as it was, the verdict would stand while a clock ticks once a second (neither quiet
+    // nor a spell of work), and the words shown next would be no news.
+    else if (this.verdict.shown) this.set({ state: 'running', reason: '', cause: 'the screen changed from what it showed' });
   }
 
   private set(verdict: Verdict): void {
-    if (verdict.state === this.verdict.state && verdict.reason === this.verdict.reason) return;
+    // A pattern that comes to say what stillness guessed is news: the daemon may take words for a turn's end where it doubted a still screen.
+    if (verdict.state === this.verdict.state && verdict.reason === this.verdict.reason && verdict.shown === this.verdict.shown) return;
     this.verdict = verdict;
     for (const listener of this.listeners) listener(verdict);
   }

@@ -70,7 +70,7 @@ describe("the holder's judge of what an agent does, from its screen", () => {
     assert.equal(j.last()?.state ?? 'running', 'running', 'a quiet screen that says it works');
     j.write('\r\x1b[2KAllow Bash?');
     await waitFor(() => j.last()?.state === 'waiting', 'waiting');
-    assert.deepEqual(j.last(), { state: 'waiting', reason: 'a permission', cause: 'the screen shows "Allow Bash?"' });
+    assert.deepEqual(j.last(), { state: 'waiting', reason: 'a permission', cause: 'the screen shows "Allow Bash?"', shown: true });
     j.write('\r\x1b[2KContinue? ');
     await waitFor(() => j.last()?.reason === 'Continue?', 'the matched text as the reason');
     j.write('\r\x1b[2Kdone');
@@ -88,13 +88,45 @@ describe("the holder's judge of what an agent does, from its screen", () => {
     });
     j.write('Apply the change? (y/n) ');
     await waitFor(() => j.last()?.state === 'waiting', 'waiting at "(y/n) "');
-    assert.deepEqual(j.last(), { state: 'waiting', reason: 'a yes or no', cause: 'the screen shows "(y/n)"' });
+    assert.deepEqual(j.last(), { state: 'waiting', reason: 'a yes or no', cause: 'the screen shows "(y/n)"', shown: true });
     // Answered: the blank after the prompt is the answer's now.
     j.write('y\r\n');
     await waitFor(() => j.last()?.state === 'idle', 'idle once answered');
     // A pattern that ends at the text still matches a prompt with a blank after it.
     j.write('Continue? ');
     await waitFor(() => j.last()?.reason === 'to continue', 'waiting at "Continue? "');
+    j.dispose();
+  });
+
+  it('tells when a pattern comes to say in words what a still screen only suggested', async () => {
+    // A pattern over lines, down to an input box: the log names its first line.
+    const j = judge({ idle_after_ms: 300, patterns: [{ match: '^Interrupted\\n *\\n─{3}', status: 'idle' }] });
+    await waitFor(() => j.last()?.state === 'idle', 'idle after a quiet start');
+    assert.equal(j.last()!.shown, undefined);
+    // An Esc: its echo is no work, but the words it brings are news.
+    j.activity.inputSent();
+    j.write('\r\nInterrupted\r\n\r\n───');
+    await waitFor(() => j.last()?.shown === true, 'the end in words');
+    assert.deepEqual(j.last(), { state: 'idle', reason: '', cause: 'the screen shows "Interrupted"', shown: true });
+    j.dispose();
+  });
+
+  it('gives up what a pattern showed once it is gone, even while the screen is neither quiet nor busy', async () => {
+    const j = judge({ idle_after_ms: 1500, patterns: [{ match: '^Interrupted$', status: 'idle' }] });
+    await waitFor(() => j.last()?.state === 'idle', 'idle after a quiet start');
+    j.write('Interrupted');
+    await waitFor(() => j.last()?.shown === true, 'the end in words');
+    // The next turn: a clock that ticks once a second, which is never quiet for 1.5 s nor a spell of work.
+    j.write('\r\x1b[2K> next prompt');
+    for (let i = 0; i < 3; i++) {
+      await tick(1000);
+      j.write(`\r\x1b[2K> next prompt ${i}s`);
+    }
+    await waitFor(() => j.last()?.shown !== true, 'what was shown given up');
+    assert.deepEqual(j.last(), { state: 'running', reason: '', cause: 'the screen changed from what it showed' });
+    // So that the same words, shown again, are news.
+    j.write('\r\x1b[2KInterrupted');
+    await waitFor(() => j.last()?.shown === true, 'the end in words again');
     j.dispose();
   });
 });
