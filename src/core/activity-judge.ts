@@ -236,6 +236,14 @@ export class ActivityJudge {
       if (report.state === 'idle') this.deferred = true;
       return;
     }
+    // A turn's end the screen shows in words (Claude Code's "Interrupted" over its input box,
+    // an Esc no hook reports) is taken at once, as the agent's own word would be; hooks that
+    // started before it are out of date (a tool call's start that Esc cut short).
+    // Not while an end is held for sub-agents in the background: they go on after an Esc.
+    if (report.state === 'idle' && report.shown && this.current.state !== 'idle' && !this.heldStop) {
+      this.lastReportAt = Math.max(this.lastReportAt, now);
+      return this.propose({ ...report, cause: closed ? `the dialog left the screen (${report.cause})` : report.cause }, now, AGENT_SETTLE_MS);
+    }
     if (closed) return this.propose({ ...report, cause: `the dialog left the screen (${report.cause})` }, now, DIALOG_CLOSED_MS);
     if (this.screenLeads) return this.propose(report, now, SETTLE_MS);
     // Otherwise the screen only ends a turn the agent did not report as ended (Claude Code

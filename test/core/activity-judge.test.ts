@@ -14,6 +14,8 @@ const UNDER_WAY: AgentTraits = { agentReports: true, prompted: false };
 const hook = (event: string, data: Record<string, unknown> = {}, at?: number): ActivityReport => reportFromEvent(event, data, at)!;
 /** The holder's verdict on the screen. */
 const screen = (state: Activity, reason = '', cause = `the screen says ${state}`): ActivityReport => ({ state, reason, cause, source: 'screen' });
+/** Claude Code's "Interrupted" over its input box, as its profile's pattern sees it. */
+const interrupted: ActivityReport = { ...screen('idle', '', 'the screen shows "Interrupted · What should Claude do instead?"'), shown: true };
 /** Claude Code's permission dialog, as its profile's pattern sees it. */
 const dialog = screen('waiting', 'permission to use a tool', 'the screen shows "Do you want to proceed?"');
 
@@ -141,6 +143,18 @@ describe('which reports about an agent count, and when', () => {
     assert.deepEqual(play([...asked, [8000, screen('idle')], [8600, hook('PostToolUse', bash, 8600)]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8600 running']);
     // A long command after Yes: the screen shows it working.
     assert.deepEqual(play([...asked, [8000, screen('idle')], [9000, screen('running')], [20_000, hook('PostToolUse', bash, 20_000)], [21_000, hook('Stop', {}, 21_000)]], { until: 30_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '9400 running', '21200 idle']);
+  });
+
+  it('takes a turn\'s end the screen shows in words at once, even just after a hook; hooks from before it are out of date', () => {
+    // Esc during a tool call: "Interrupted" 0.3 s after its start; the hook of its start, run late, changes nothing; the next prompt does.
+    const cut = play([[0, hook('UserPromptSubmit', {}, 0)], [3000, hook('PreToolUse', bash, 3000)], [3300, interrupted], [3600, hook('PostToolUseFailure', bash, 3250)], [9000, hook('UserPromptSubmit', {}, 9000)]], { until: 15_000 });
+    assert.deepEqual(cut.changes, ['3500 idle', '9000 running']);
+    // Esc at a permission dialog: idle at once, not after the wait for a Yes's hooks.
+    const asked = [[0, hook('PreToolUse', bash, 0)], [100, hook('PermissionRequest', bash, 100)], [400, dialog]] as Array<[number, ActivityReport]>;
+    assert.deepEqual(play([...asked, [8000, interrupted]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8200 idle']);
+    // Sub-agents in the background go on after an Esc: their held end still decides.
+    const spawned = [[0, hook('SubagentStart', { agent_id: 'a' }, 0)], [1000, hook('Stop', {}, 1000)]] as Array<[number, ActivityReport]>;
+    assert.deepEqual(play([...spawned, [2000, interrupted], [30_000, hook('SubagentStop', { agent_id: 'a' }, 30_000)]], { until: 40_000, traits: UNDER_WAY }).changes, ['35000 idle']);
   });
 
   it('keeps a task running while sub-agents work in the background after its turn ended', () => {
