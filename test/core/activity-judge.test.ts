@@ -149,6 +149,9 @@ describe('which reports about an agent count, and when', () => {
     // Esc during a tool call: "Interrupted" 0.3 s after its start; the hook of its start, run late, changes nothing; the next prompt does.
     const cut = play([[0, hook('UserPromptSubmit', {}, 0)], [3000, hook('PreToolUse', bash, 3000)], [3300, interrupted], [3600, hook('PostToolUseFailure', bash, 3250)], [9000, hook('UserPromptSubmit', {}, 9000)]], { until: 15_000 });
     assert.deepEqual(cut.changes, ['3500 idle', '9000 running']);
+    // Its own hook, run after the words were seen, says the same.
+    const told = play([[0, hook('UserPromptSubmit', {}, 0)], [3000, hook('PreToolUse', bash, 3000)], [3300, interrupted], [3450, hook('PostToolUseFailure', { ...bash, is_interrupt: true }, 3350)]], { until: 15_000 });
+    assert.deepEqual(told.changes, ['3650 idle']);
     // Esc at a permission dialog: idle at once, not after the wait for a Yes's hooks.
     const asked = [[0, hook('PreToolUse', bash, 0)], [100, hook('PermissionRequest', bash, 100)], [400, dialog]] as Array<[number, ActivityReport]>;
     assert.deepEqual(play([...asked, [8000, interrupted]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8200 idle']);

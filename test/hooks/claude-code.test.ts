@@ -13,6 +13,8 @@ import { followsAgentTurns } from './agent-turns.js';
 const NOTIFICATION_WINDOW_MS = 8000;
 /** Long enough for Claude Code to have drawn its next dialog, and for a status change it made to have settled. */
 const DIALOG_WINDOW_MS = 3000;
+/** A command that prints nothing for a minute (Claude Code refuses a long leading sleep). */
+const WAIT_COMMAND = 'node -e "setTimeout(() => {}, 60000)"';
 
 describe("the real Claude Code's status, from the hooks Orchestra gives it", () => {
   const sandbox = new Sandbox();
@@ -124,5 +126,45 @@ describe("the real Claude Code's status, from the hooks Orchestra gives it", () 
       timeline.close();
     }
     await sandbox.ok(['stop', 'lines'], { cwd: repo });
+  });
+
+  it('ends a turn cut short with Esc from the words it leaves on the screen, in a reply and in a command', async () => {
+    const home = claudeHome(sandbox, 'claude-esc', [realpathSync(repo)], { permissions: { defaultMode: 'default', allow: ['Bash(node:*)'] } });
+    const counting = Array.from({ length: 100 }, (_, i) => `${i + 1},`).join(' ');
+    model.follow(({ messages, tools }) => {
+      if (!tools.includes('Bash')) return { text: 'A title' };
+      // Claude Code may send its environment after the prompt: the conversation says which turn this is.
+      const said = JSON.stringify(messages);
+      if (said.includes('tool_result')) return { text: 'Done.' };
+      if (said.includes('Wait a while.')) return { text: 'Waiting. ', tool: { name: 'Bash', input: { command: WAIT_COMMAND, description: 'Wait' } } };
+      return { text: counting, ms: 60_000 };
+    });
+    await sandbox.ok(['new', 'esc', '-m', 'Count to a hundred.'], { cwd: repo });
+    const timeline = await TaskTimeline.follow(sandbox, repo, 'esc');
+    const screen = () => sandbox.ok(['peek', 'esc'], { cwd: repo }).catch(() => '');
+    /** Esc once `shown` is on the screen, and the task idle after it, for the reason the task's log gives. */
+    const interrupt = async (shown: string) => {
+      await waitFor(async () => (await screen()).includes(shown), `"${shown}" on the screen`, 120_000);
+      const since = timeline.states.length;
+      await sandbox.ok(['send', 'esc', '\u001b'], { cwd: repo });
+      await timeline.next((s) => s.status === 'idle', 'idle after Esc');
+      assert.ok(timeline.states.slice(since).every((s) => s.status !== 'running'), `no work after the Esc: ${timeline.describe()}`);
+      return (await sandbox.ok(['logs', 'esc'], { cwd: repo })).split('\n').filter((line) => line.includes('running → idle')).at(-1) ?? '';
+    };
+    try {
+      await sandbox.ok(['start', 'esc'], { cwd: repo, env: claudeEnv(sandbox, url, home) });
+      await timeline.next((s) => s.status === 'running', 'running');
+      // Without words for it, only a still screen would have ended these turns, a second later.
+      assert.match(await interrupt('3, 4, 5,'), /the screen shows "⎿.*Interrupted · What should Claude do instead\?/);
+      await sandbox.ok(['send', 'esc', 'Wait a while.', '--enter'], { cwd: repo });
+      await timeline.next((s) => s.status === 'running', 'running again');
+      assert.match(await interrupt(WAIT_COMMAND), /the screen shows "⎿.*Interrupted|hook PostToolUseFailure/);
+    } catch (error) {
+      const log = await sandbox.ok(['logs', 'esc'], { cwd: repo }).catch(() => '');
+      throw new Error(`${(error as Error).message}; the agent's screen:\n${await screen()}\nthe task's log:\n${log}`);
+    } finally {
+      timeline.close();
+    }
+    await sandbox.ok(['stop', 'esc'], { cwd: repo });
   });
 });

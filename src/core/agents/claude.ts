@@ -46,7 +46,9 @@ const EVENTS: Record<string, AgentEvent> = {
   UserPromptSubmit: { read: () => running('prompt') },
   PreToolUse: { read: (data) => ({ ...running('tool'), toolCall: toolCallWait(data) }), fields: TOOL_CALL },
   PostToolUse: { read: () => running('resume') },
-  PostToolUseFailure: { read: () => running('resume') },
+  // A call of the main agent cut short by Esc ends its turn (sub-agents' calls carry agent_id);
+  // another failure is the agent's to read, and it goes on.
+  PostToolUseFailure: { read: (data) => (data.is_interrupt === true && data.agent_id === undefined ? idle('stop') : running('resume')), fields: { is_interrupt: true, agent_id: true } },
   // Auto mode's check refused a call: Claude Code goes on without it.
   PermissionDenied: { read: () => running('resume') },
   Stop: { read: () => idle('stop') },
@@ -72,13 +74,17 @@ const EVENTS: Record<string, AgentEvent> = {
  * that does not pass it through), which fires no permission hook and only a late
  * notification; and the offer to make auto mode the default, shown after a turn to those
  * whose settings choose another mode, which takes whatever is typed next. A wait the screen
- * shows during a tool call is named after that call.
+ * shows during a tool call is named after that call. And the end of a turn no hook reports:
+ * Esc prints "Interrupted" under the reply or tool call it cut short, at once; it counts while
+ * nothing but blank lines (and the right-aligned effort indicator) stand between it and the
+ * input box, since it stays in the transcript once the next turn begins.
  */
 const PATTERNS: ScreenPattern[] = [
   { match: 'Do you trust the files in this folder\\?|Is this a project you created or one you trust\\?', status: 'waiting', reason: 'an answer to whether to trust the folder' },
   { match: '^ *Do you want to [^\\n]*\\?\\n(?: *\\n)? *(?:❯ *)?(?:1\\. )?(?:Yes|No)\\b', status: 'waiting', reason: 'permission to use a tool' },
   { match: 'Enter to stay in auto mode', status: 'waiting', reason: "a choice: auto mode can't check actions in this session" },
   { match: '^ *Make auto mode your default permission mode\\?', status: 'waiting', reason: 'a choice: whether to make auto mode the default permission mode' },
+  { match: '^ *⎿[ \\u00a0]+Interrupted · What should Claude do instead\\?[ \\u00a0]*\\n(?: *\\n| {20,}\\S[^\\n]*\\n){0,200}─{8,}', status: 'idle' },
 ];
 
 export const claude: AgentModule = {

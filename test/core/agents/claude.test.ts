@@ -20,6 +20,12 @@ describe('the Claude Code integration', () => {
     const given = { session_id: 's', transcript_path: '/home/me/.claude/t.jsonl', tool_name: 'Write', tool_input: { file_path: '/r/a.txt', content: 'secret'.repeat(1000) } };
     assert.deepEqual(keptPayload('PreToolUse', given), { tool_name: 'Write', tool_input: { file_path: '/r/a.txt' } });
     assert.deepEqual(keptPayload('Stop', given), {});
+    // A call Esc cut short ends the main agent's turn; a sub-agent's, or a call that failed, does not.
+    const cut = keptPayload('PostToolUseFailure', { ...given, error: 'Interrupted by user', is_interrupt: true });
+    assert.deepEqual(cut, { is_interrupt: true });
+    assert.equal(reportFromEvent('PostToolUseFailure', cut)?.state, 'idle');
+    assert.equal(reportFromEvent('PostToolUseFailure', { is_interrupt: true, agent_id: 'a1' })?.state, 'running');
+    assert.equal(reportFromEvent('PostToolUseFailure', keptPayload('PostToolUseFailure', { ...given, error: 'Exit code 1' }))?.state, 'running');
     assert.deepEqual(keptPayload('Notification', { ...given, notification_type: 'permission_prompt', message: 'Claude needs your permission' }), { notification_type: 'permission_prompt', message: 'Claude needs your permission' });
     // What is kept is enough for what the daemon makes of it.
     const asked = { tool_name: 'Bash', tool_input: { command: 'npm test', description: 'Run the tests' } };
@@ -30,7 +36,10 @@ describe('the Claude Code integration', () => {
     const patterns = claude.patterns;
     for (const p of patterns) assert.equal(backtrackingRisk(p.match), undefined, p.match);
     /** What the holder makes of a screen: the first pattern that matches (src/holder/screen-activity.ts). */
-    const seen = (screen: string) => patterns.find((p) => new RegExp(p.match, 'm').test(screen))?.reason;
+    const seen = (screen: string) => {
+      const pattern = patterns.find((p) => new RegExp(p.match, 'm').test(screen));
+      return pattern && (pattern.reason ?? pattern.status);
+    };
     const trust = ' Quick safety check: Is this a project you created or one you trust? (Like your own code, a well-known open source\n project, or work from your team).\n\n ❯ No, exit\n   Yes, I trust this folder\n';
     assert.equal(seen(trust), 'an answer to whether to trust the folder');
     const manual = ' Bash command\n\n echo hi > out.txt\n\n Do you want to proceed?\n ❯ 1. Yes\n   2. Yes, and always allow access to /repo from this project\n   4. No\n\n Esc to cancel · Tab to amend';
@@ -45,5 +54,15 @@ describe('the Claude Code integration', () => {
     // Its notices and a reply that asks in words are no dialog.
     const notices = "▎ Auto mode is now Claude Code's default permission mode.\n\n● Do you want to proceed? I can also stop here.\n\n❯ \n  ⏵⏵ auto mode on (shift+tab to cycle)";
     assert.equal(seen(notices), undefined);
+    // Esc: "Interrupted" under what it cut short, then blank lines, the effort indicator and the input box.
+    const box = `${'─'.repeat(60)}\n❯\u00a0 \n${'─'.repeat(60)}\n  ⏸ manual mode on · ? for shortcuts · ← for agents`;
+    const interrupted = `❯ Count to a hundred.\n\n● 1, 2, 3, 4, 5, 6, 7, 8, 9,\n  ⎿ \u00a0Interrupted · What should Claude do instead?\n${'\n'.repeat(12)}${' '.repeat(40)}◐ medium · /effort\n${box}`;
+    assert.equal(seen(interrupted), 'idle');
+    assert.equal(seen(interrupted.replace('❯\u00a0 ', '❯ and now count to ten')), 'idle', 'a next prompt typed, not yet sent');
+    assert.equal(seen(interrupted.replace(/\n{12}/, '\n')), 'idle', 'a full screen');
+    // The next turn: the line stays in the transcript, with the new prompt and its work below it.
+    const nextTurn = interrupted.replace(/\n{12}/, '\n\n❯ Count to ten.\n\n✶ Thinking… (esc to interrupt)\n\n');
+    assert.equal(seen(nextTurn), undefined);
+    assert.equal(seen(interrupted.replace(/\n{12}/, '\n\n❯ Count to ten.\n\n')), undefined, 'the next prompt sent, its work not drawn yet');
   });
 });
