@@ -89,6 +89,7 @@ export class ScreenActivity {
     const screen = this.mirror.screenText();
     this.shownScreen = this.mirror.screenText({ toCursor: true });
     const now = Date.now();
+    let changed = false;
     if (screen !== this.lastScreen) {
       this.lastScreen = screen;
       if (now - this.lastInput > ECHO_MS) {
@@ -96,9 +97,10 @@ export class ScreenActivity {
         this.changingSince ??= now;
         this.lastChange = now;
         this.armIdle();
+        changed = true;
       }
     }
-    this.decide(now);
+    this.decide(now, changed);
   }
 
   private armIdle(): void {
@@ -111,7 +113,8 @@ export class ScreenActivity {
     }, this.spec.idle_after_ms);
   }
 
-  private decide(now: number): void {
+  /** `changed`: the agent changed the screen since the last look (not an echo of a person's keys). */
+  private decide(now: number, changed = false): void {
     for (const pattern of this.patterns) {
       // A line as shown, trailing blank before the cursor included ('\(y/n\) $'), or without
       // its trailing blanks ('\(y/n\)$'): a person may write the pattern either way.
@@ -125,10 +128,11 @@ export class ScreenActivity {
     const quiet = now - this.lastChange >= this.spec.idle_after_ms;
     if (quiet) this.set({ state: 'idle', reason: '', cause: `the screen has not changed for ${this.spec.idle_after_ms / 1000} s` });
     else if (this.changingSince !== undefined && now - this.lastChange <= STEADY_GAP_MS && now - this.changingSince >= Math.min(CONFIRM_MS, this.spec.idle_after_ms)) this.set({ state: 'running', reason: '', cause: 'the screen keeps changing' });
-    // What a pattern showed is gone, and the screen changes: the agent is at something else.
+    // What a pattern showed is gone, and the agent changed the screen: it is at something else.
     // Left as it was, the verdict would stand while a clock ticks once a second (neither quiet
-    // nor a spell of work), and the words shown next would be no news.
-    else if (this.verdict.shown) this.set({ state: 'running', reason: '', cause: 'the screen changed from what it showed' });
+    // nor a spell of work), and the words shown next would be no news. A person's typing that
+    // hides the words (at a shell's prompt) is no work.
+    else if (this.verdict.shown && changed) this.set({ state: 'running', reason: '', cause: 'the screen changed from what it showed' });
   }
 
   private set(verdict: Verdict): void {

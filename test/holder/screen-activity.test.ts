@@ -127,6 +127,12 @@ describe("the holder's judge of what an agent does, from its screen", () => {
     // So that the same words, shown again, are news.
     j.write('\r\x1b[2KInterrupted');
     await waitFor(() => j.last()?.shown === true, 'the end in words again');
+    // A person's typing that hides them, a moment after the agent drew them, is no work.
+    const count = j.verdicts.length;
+    j.activity.inputSent();
+    j.write('\r\x1b[2K> typed');
+    await tick(800);
+    assert.deepEqual(j.verdicts.slice(count).filter((v) => v.state === 'running'), []);
     j.dispose();
   });
 });
