@@ -75,7 +75,7 @@ export class ActivityJudge {
   private readonly startedAt: number;
   /** Whether the agent has reported anything yet. */
   private reported = false;
-  /** The `at` of the latest of the agent's reports taken, and what it meant. */
+  /** The `at` of the latest of the agent's reports taken (or when its screen showed a turn's end in words), and what it meant. */
   private lastReportAt = 0;
   private lastMeaning: ActivityReport['meaning'];
   /** When the agent's latest report came in. */
@@ -84,6 +84,8 @@ export class ActivityJudge {
   private toolCall: string | undefined;
   /** The screen's latest verdict. */
   private screen: ActivityReport | undefined;
+  /** The screen shows the turn's end in words, and no prompt has come since. */
+  private endShown = false;
   /** A dialog the screen showed has closed, and the agent has not reported since: its screen tells what it does. */
   private screenLeads = false;
   /** The screen was quiet while the agent loaded: its word counts once the agent has had FIRST_REPORT_GRACE_MS to report. */
@@ -179,6 +181,10 @@ export class ActivityJudge {
     // by itself: the main agent's turn goes on, or its end was held for them.
     if (report.meaning === 'spawn' || report.meaning === 'join') this.countSubagent(report);
     if (report.meaning === 'join') return;
+    // The screen showed the turn's end in words (an Esc): until a new prompt, what the hooks
+    // say of a tool call is left over from the turn it cut short (its start, its failure, the
+    // permission it would have asked, run late).
+    if (this.endShown && (report.meaning === 'tool' || report.meaning === 'resume' || report.meaning === 'ask')) return;
     if (report.at !== undefined) {
       // Hooks run side by side: one that started before the latest taken is out of date,
       // except a permission request overtaken by the start of its own tool call.
@@ -203,27 +209,37 @@ export class ActivityJudge {
       case 'prompt':
         this.toolCall = undefined;
         this.heldStop = undefined;
+        this.endShown = false;
         break;
       case 'resume':
         this.toolCall = undefined;
         break;
       case 'stop':
-        this.toolCall = undefined;
-        // Claude Code ends the turn while the sub-agents it started in the background still
-        // work: the task goes on running until they are done.
-        if (this.subagents.size > 0) {
-          this.heldStop = report;
-          return;
-        }
-        this.heldStop = undefined;
-        break;
+        return this.endTurn(report, now);
     }
     this.propose(report, now, report.state === 'running' ? 0 : AGENT_SETTLE_MS);
+  }
+
+  /**
+   * The end of a turn, in the agent's word or its screen's. Claude Code ends its turn while
+   * the sub-agents it started in the background still work: the task goes on running until
+   * they are done.
+   */
+  private endTurn(report: ActivityReport, now: number): void {
+    this.toolCall = undefined;
+    if (this.subagents.size > 0) {
+      this.heldStop = report;
+      return;
+    }
+    this.heldStop = undefined;
+    this.propose(report, now, AGENT_SETTLE_MS);
   }
 
   private fromScreen(report: ActivityReport, now: number): void {
     const dialogShown = this.screen?.state === 'waiting';
     this.screen = report;
+    const endShown = report.state === 'idle' && report.shown === true;
+    if (!endShown) this.endShown = false;
     if (!this.traits.agentReports) return this.propose(report, now, SETTLE_MS);
     // A dialog the profile knows (a waiting pattern): one the agent may show before its hooks
     // run (Claude Code's trust question) or without firing one (auto mode's).
@@ -236,15 +252,18 @@ export class ActivityJudge {
       if (report.state === 'idle') this.deferred = true;
       return;
     }
+    const told = closed ? { ...report, cause: `the dialog left the screen (${report.cause})` } : report;
     // A turn's end the screen shows in words (Claude Code's "Interrupted" over its input box,
-    // an Esc no hook reports) is taken at once, as the agent's own word would be; hooks that
-    // started before it are out of date (a tool call's start that Esc cut short).
-    // Not while an end is held for sub-agents in the background: they go on after an Esc.
-    if (report.state === 'idle' && report.shown && this.current.state !== 'idle' && !this.heldStop) {
+    // an Esc no hook reports) is taken as the agent's own end of a turn would be; hooks that
+    // started before it are out of date, and those of a tool call after it left over.
+    if (endShown) {
+      this.endShown = true;
       this.lastReportAt = Math.max(this.lastReportAt, now);
-      return this.propose({ ...report, cause: closed ? `the dialog left the screen (${report.cause})` : report.cause }, now, AGENT_SETTLE_MS);
+      this.lastMeaning = 'stop';
+      if (this.current.state !== 'idle') this.endTurn({ ...told, meaning: 'stop' }, now);
+      return;
     }
-    if (closed) return this.propose({ ...report, cause: `the dialog left the screen (${report.cause})` }, now, DIALOG_CLOSED_MS);
+    if (closed) return this.propose(told, now, DIALOG_CLOSED_MS);
     if (this.screenLeads) return this.propose(report, now, SETTLE_MS);
     // Otherwise the screen only ends a turn the agent did not report as ended (Claude Code
     // fires no hook when interrupted with Esc): a quiet screen while it runs, with no word

@@ -149,15 +149,23 @@ describe('which reports about an agent count, and when', () => {
     // Esc during a tool call: "Interrupted" 0.3 s after its start; the hook of its start, run late, changes nothing; the next prompt does.
     const cut = play([[0, hook('UserPromptSubmit', {}, 0)], [3000, hook('PreToolUse', bash, 3000)], [3300, interrupted], [3600, hook('PostToolUseFailure', bash, 3250)], [9000, hook('UserPromptSubmit', {}, 9000)]], { until: 15_000 });
     assert.deepEqual(cut.changes, ['3500 idle', '9000 running']);
-    // Its own hook, run after the words were seen, says the same.
-    const told = play([[0, hook('UserPromptSubmit', {}, 0)], [3000, hook('PreToolUse', bash, 3000)], [3300, interrupted], [3450, hook('PostToolUseFailure', { ...bash, is_interrupt: true }, 3350)]], { until: 15_000 });
-    assert.deepEqual(told.changes, ['3650 idle']);
+    // The hook of the cut call's failure, run after the words were seen, is left over too.
+    const late = play([[0, hook('UserPromptSubmit', {}, 0)], [3000, hook('PreToolUse', bash, 3000)], [3300, interrupted], [3450, hook('PostToolUseFailure', { ...bash, is_interrupt: true }, 3350)]], { until: 15_000 });
+    assert.deepEqual(late.changes, ['3500 idle']);
+    // Esc at a permission dialog before its hook came: the late request is no wait.
+    const early = play([[0, hook('PreToolUse', bash, 0)], [200, dialog], [600, interrupted], [900, hook('PermissionRequest', bash, 50)]], { until: 15_000, traits: UNDER_WAY });
+    assert.deepEqual(early.changes, ['800 idle']);
+    // What a later wait is called: not after the call Esc cut short.
+    const after = play([[0, hook('PreToolUse', bash, 0)], [1000, interrupted], [61_000, hook('Notification', { notification_type: 'idle_prompt', message: 'Claude is waiting for your input' }, 61_000)]], { until: 70_000, traits: UNDER_WAY });
+    assert.deepEqual(after.changes, ['1200 idle', '61200 waiting (Claude is waiting for your input)']);
     // Esc at a permission dialog: idle at once, not after the wait for a Yes's hooks.
     const asked = [[0, hook('PreToolUse', bash, 0)], [100, hook('PermissionRequest', bash, 100)], [400, dialog]] as Array<[number, ActivityReport]>;
     assert.deepEqual(play([...asked, [8000, interrupted]], { until: 15_000 }).changes, ['300 waiting (permission to use Bash: echo hi > out.txt)', '8200 idle']);
     // Sub-agents in the background go on after an Esc: their held end still decides.
     const spawned = [[0, hook('SubagentStart', { agent_id: 'a' }, 0)], [1000, hook('Stop', {}, 1000)]] as Array<[number, ActivityReport]>;
     assert.deepEqual(play([...spawned, [2000, interrupted], [30_000, hook('SubagentStop', { agent_id: 'a' }, 30_000)]], { until: 40_000, traits: UNDER_WAY }).changes, ['35000 idle']);
+    // And when the Esc comes before the main agent's turn ended.
+    assert.deepEqual(play([[0, hook('SubagentStart', { agent_id: 'a' }, 0)], [2000, interrupted], [30_000, hook('SubagentStop', { agent_id: 'a' }, 30_000)]], { until: 40_000, traits: UNDER_WAY }).changes, ['35000 idle']);
   });
 
   it('keeps a task running while sub-agents work in the background after its turn ended', () => {

@@ -46,9 +46,9 @@ const EVENTS: Record<string, AgentEvent> = {
   UserPromptSubmit: { read: () => running('prompt') },
   PreToolUse: { read: (data) => ({ ...running('tool'), toolCall: toolCallWait(data) }), fields: TOOL_CALL },
   PostToolUse: { read: () => running('resume') },
-  // A call of the main agent cut short by Esc ends its turn (sub-agents' calls carry agent_id);
-  // another failure is the agent's to read, and it goes on.
-  PostToolUseFailure: { read: (data) => (data.is_interrupt === true && data.agent_id === undefined ? idle('stop') : running('resume')), fields: { is_interrupt: true, agent_id: true } },
+  // Also a call cut short (is_interrupt), which is not always an end: "send now" cuts one and
+  // goes on with the new message. An Esc shows on the screen.
+  PostToolUseFailure: { read: () => running('resume') },
   // Auto mode's check refused a call: Claude Code goes on without it.
   PermissionDenied: { read: () => running('resume') },
   Stop: { read: () => idle('stop') },

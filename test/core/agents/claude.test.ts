@@ -20,12 +20,6 @@ describe('the Claude Code integration', () => {
     const given = { session_id: 's', transcript_path: '/home/me/.claude/t.jsonl', tool_name: 'Write', tool_input: { file_path: '/r/a.txt', content: 'secret'.repeat(1000) } };
     assert.deepEqual(keptPayload('PreToolUse', given), { tool_name: 'Write', tool_input: { file_path: '/r/a.txt' } });
     assert.deepEqual(keptPayload('Stop', given), {});
-    // A call Esc cut short ends the main agent's turn; a sub-agent's, or a call that failed, does not.
-    const cut = keptPayload('PostToolUseFailure', { ...given, error: 'Interrupted by user', is_interrupt: true });
-    assert.deepEqual(cut, { is_interrupt: true });
-    assert.equal(reportFromEvent('PostToolUseFailure', cut)?.state, 'idle');
-    assert.equal(reportFromEvent('PostToolUseFailure', { is_interrupt: true, agent_id: 'a1' })?.state, 'running');
-    assert.equal(reportFromEvent('PostToolUseFailure', keptPayload('PostToolUseFailure', { ...given, error: 'Exit code 1' }))?.state, 'running');
     assert.deepEqual(keptPayload('Notification', { ...given, notification_type: 'permission_prompt', message: 'Claude needs your permission' }), { notification_type: 'permission_prompt', message: 'Claude needs your permission' });
     // What is kept is enough for what the daemon makes of it.
     const asked = { tool_name: 'Bash', tool_input: { command: 'npm test', description: 'Run the tests' } };
