@@ -129,6 +129,13 @@ describe("the real Claude Code's status, from the hooks Orchestra gives it", () 
   });
 
   it('ends a turn cut short with Esc from the words it leaves on the screen, in a reply and in a command', async () => {
+    // A still screen ends such a turn only after 5 s here (1 s by default): under load, it
+    // could otherwise be first, and the test is about the words.
+    const repo = sandbox.repo('esc');
+    mkdirSync(join(repo, '.orchestra'), { recursive: true });
+    writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: claude\nagents:\n  claude:\n    idle_after: 5\n');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'config');
     const home = claudeHome(sandbox, 'claude-esc', [realpathSync(repo)], { permissions: { defaultMode: 'default', allow: ['Bash(node:*)'] } });
     const counting = Array.from({ length: 100 }, (_, i) => `${i + 1},`).join(' ');
     model.follow(({ messages, tools }) => {
@@ -154,7 +161,7 @@ describe("the real Claude Code's status, from the hooks Orchestra gives it", () 
     try {
       await sandbox.ok(['start', 'esc'], { cwd: repo, env: claudeEnv(sandbox, url, home) });
       await timeline.next((s) => s.status === 'running', 'running');
-      // Without words for it, only a still screen would have ended these turns, a second later.
+      // Without the words, only a still screen would have ended these turns (5 s later here).
       assert.match(await interrupt('3, 4, 5,'), /the screen shows "⎿.*Interrupted · What should Claude do instead\?/);
       await sandbox.ok(['send', 'esc', 'Wait a while.', '--enter'], { cwd: repo });
       await timeline.next((s) => s.status === 'running', 'running again');
