@@ -21,14 +21,19 @@ describe("the real Claude Code's status, from the hooks Orchestra gives it", () 
   const model = new FakeAnthropic('', '');
   let url: string;
   let repo: string;
+  /** A repository whose committed Orchestra config is `config`. */
+  const configured = (config: string, name?: string) => {
+    const dir = sandbox.repo(name);
+    mkdirSync(join(dir, '.orchestra'), { recursive: true });
+    writeFileSync(join(dir, '.orchestra', 'config.yaml'), config);
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'config');
+    return dir;
+  };
 
   before(async () => {
     url = await model.listen();
-    repo = sandbox.repo();
-    mkdirSync(join(repo, '.orchestra'), { recursive: true });
-    writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: claude\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-q', '-m', 'config');
+    repo = configured('agent: claude\n');
   });
   after(async () => {
     await sandbox.cleanup();
@@ -131,11 +136,7 @@ describe("the real Claude Code's status, from the hooks Orchestra gives it", () 
   it('ends a turn cut short with Esc from the words it leaves on the screen, in a reply and in a command', async () => {
     // A still screen ends such a turn only after 5 s here (1 s by default): under load, it
     // could otherwise be first, and the test is about the words.
-    const repo = sandbox.repo('esc');
-    mkdirSync(join(repo, '.orchestra'), { recursive: true });
-    writeFileSync(join(repo, '.orchestra', 'config.yaml'), 'agent: claude\nagents:\n  claude:\n    idle_after: 5\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-q', '-m', 'config');
+    const repo = configured('agent: claude\nagents:\n  claude:\n    idle_after: 5\n', 'esc');
     const home = claudeHome(sandbox, 'claude-esc', [realpathSync(repo)], { permissions: { defaultMode: 'default', allow: ['Bash(node:*)'] } });
     const counting = Array.from({ length: 100 }, (_, i) => `${i + 1},`).join(' ');
     model.follow(({ messages, tools }) => {
